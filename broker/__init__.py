@@ -1,0 +1,1 @@
+"""The event side's shared part: event schema now; publishing through RabbitMQ comes next."""

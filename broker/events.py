@@ -1,0 +1,46 @@
+"""Events in the shape CONTRACT section 3 fixes: CloudEvents 1.0, structured JSON mode."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+EXCHANGE = "goalline.events"
+CONTENT_TYPE = "application/cloudevents+json"
+SPEC_VERSION = "1.0"
+DECISION_KINDS = ("goal", "no_goal")
+MATCH_KINDS = ("match_started", "match_ended")
+_ID_NAMESPACE = uuid.UUID("5b0c7d1e-9a43-4f2e-8a51-6f0e3c2d9b17")
+"""Fixed namespace for uuid5 ids: the same decision always gets the same id."""
+
+
+def routing_key(match_id: str, kind: str) -> str:
+    return f"match.{match_id}.{kind}"
+
+
+def event_id(*identity: object) -> str:
+    """A stable id derived from what identifies the occurrence (match, camera, kind, frame...)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(str(part) for part in identity)))
+
+
+def cloud_event(kind: str, match_id: str, source: str, time: datetime, data: dict, identity: tuple) -> dict:
+    """A CloudEvents 1.0 document (a dict ready for json.dumps).
+
+    kind: goal, no_goal, match_started or match_ended; identity: what makes the id stable.
+    """
+    if time.tzinfo is None:
+        time = time.replace(tzinfo=timezone.utc)
+    return {
+        "specversion": SPEC_VERSION,
+        "id": event_id(*identity),
+        "source": source,
+        "type": f"goalline.{kind}",
+        "subject": match_id,
+        "time": time.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def kind_of(event: dict) -> str:
+    return event["type"].removeprefix("goalline.")

@@ -1,0 +1,69 @@
+"""python -m camera_sim: run | render | video (CONTRACT section 1)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from broker.publisher import BrokerUnavailable, connect_publisher
+from camera_sim import commands
+from camera_sim.errors import InputError
+from camera_sim.outputs import EventOutputs
+
+DEFAULT_BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m camera_sim", description="Goal-line camera emulator.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_event_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--broker", default=None, help="AMQP URL (default: $AMQP_URL, else local guest)")
+        command.add_argument("--no-publish", action="store_true", help="run without a broker")
+        command.add_argument("--events-out", type=Path, help="also append every event to this JSON-lines file")
+
+    run = sub.add_parser("run", help="play a scenario: physics, rendered frames, decisions, events")
+    run.add_argument("scenario", type=Path)
+    add_event_options(run)
+    run.add_argument("--realtime", action="store_true", help="release frames at match pace")
+    run.add_argument("--seed", type=int, help="override the scenario's random seed")
+
+    render = sub.add_parser("render", help="write each camera's clip, calibration and truth.json")
+    render.add_argument("scenario", type=Path)
+    render.add_argument("--out", type=Path, required=True)
+
+    video = sub.add_parser("video", help="judge a recorded clip")
+    video.add_argument("clip", type=Path)
+    video.add_argument("--calib", type=Path, help="calibration YAML (default: CLIP with .calib.yaml)")
+    video.add_argument("--match-id", help="match id for the events (default: the clip's name)")
+    add_event_options(video)
+    return parser
+
+
+def _outputs(args: argparse.Namespace) -> EventOutputs:
+    """Made only once the inputs are known good, so bad input never waits for a broker."""
+    publisher = None
+    if not args.no_publish:
+        publisher = connect_publisher(args.broker or os.environ.get("AMQP_URL") or DEFAULT_BROKER_URL)
+    return EventOutputs(args.events_out, publisher)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "render":
+            return commands.render(args.scenario, args.out)
+        if args.command == "run":
+            return commands.run(args.scenario, lambda: _outputs(args), realtime=args.realtime, seed=args.seed)
+        return commands.video(args.clip, args.calib, args.match_id, lambda: _outputs(args))
+    except InputError as error:
+        print(error.one_line(), file=sys.stderr)
+        return error.exit_status
+    except BrokerUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,204 @@
+"""The three commands of CONTRACT section 1 (run, render, video), wired from the parts."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+
+from broker.events import cloud_event
+from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
+from camera_sim.errors import InputError
+from camera_sim.matchplay import ExpectedCall, MatchPlay, clock_text
+from camera_sim.outputs import EventOutputs
+from camera_sim.pipeline import CameraJudge, LineDecision
+from camera_sim.report import SummaryRow, console, print_decisions, print_summary, progress
+from camera_sim.scenario.loader import load_scenario
+from camera_sim.scenario.schema import Scenario
+from camera_sim.sources.calibration import Calibration, load_calibration, write_calibration
+from camera_sim.sources.clip import ClipSource
+
+CLIP_FOURCC = "mp4v"
+"""MPEG-4 Part 2: written by every OpenCV build (H.264 needs an encoder the wheels lack)."""
+FRAME_TOLERANCE = 1
+"""A decision's frame agrees with the truth within one frame."""
+
+
+def decision_data(decision: LineDecision, match_id: str) -> dict:
+    """The `data` of a goal / no_goal event (CONTRACT section 3 plus project fields)."""
+    data = {
+        "match_id": match_id,
+        "camera_id": decision.camera_id,
+        "frame": decision.frame_index,
+        "video_time_s": round(decision.video_time_s, 6),
+        "margin_px": round(decision.margin_px, 3),
+        "margin_m": round(decision.margin_m, 4),
+        "ball_radius_px": round(decision.radius_px, 3),
+        "decided_frame": decision.decided_frame,
+    }
+    if decision.crossing_time_s is not None:
+        data["crossing_video_time_s"] = round(decision.crossing_time_s, 6)
+    return data
+
+
+def _decision_event(decision: LineDecision, match_id: str, when: datetime, extra: dict) -> dict:
+    data = decision_data(decision, match_id) | extra
+    identity = (match_id, decision.camera_id, decision.kind, decision.frame_index)
+    return cloud_event(decision.kind, match_id, f"/goalline/cameras/{decision.camera_id}", when, data, identity)
+
+
+def run(scenario_path: Path, make_outputs: Callable[[], EventOutputs], realtime: bool = False,
+        seed: int | None = None) -> int:
+    """Play a scenario: physics, rendered frames, decisions from pixels, events; then a summary."""
+    scenario = load_scenario(scenario_path)
+    with closing(make_outputs()) as outputs:
+        return _run(scenario, outputs, realtime, seed)
+
+
+def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | None) -> int:
+    if seed is not None:
+        scenario = scenario.model_copy(update={"seed": seed})
+    play = MatchPlay.of(scenario)
+    judges = {}
+    for camera in play.cameras:
+        background = learn_background(camera.sample(BACKGROUND_SAMPLES))
+        judges[camera.camera_id] = CameraJudge(camera.camera_id, camera.calibration(play.ball_diameter_m), background, camera.fps)
+    decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in play.cameras}
+    schedule = heapq.merge(*[((camera.match_clock_s(i), n, i) for i in range(camera.frame_count))
+                             for n, camera in enumerate(play.cameras)])
+    started = time.monotonic()
+    first_clock = None
+    with progress(f"{scenario.match.id}", sum(c.frame_count for c in play.cameras)) as bar:
+        for clock, n, frame_index in schedule:
+            camera = play.cameras[n]
+            if realtime:
+                first_clock = clock if first_clock is None else first_clock
+                time.sleep(max(0.0, (clock - first_clock) - (time.monotonic() - started)))
+            for decision in judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)):
+                _emit_run_decision(play, camera, decision, outputs)
+                decisions[camera.camera_id].append(decision)
+            bar.update()
+    for camera in play.cameras:
+        for decision in judges[camera.camera_id].finish():
+            _emit_run_decision(play, camera, decision, outputs)
+            decisions[camera.camera_id].append(decision)
+    rows = [row for camera in play.cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
+    print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}", rows)
+    return 0
+
+
+def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, outputs: EventOutputs) -> None:
+    clock = camera.match_clock_s(decision.frame_index)
+    extra = {"goal_end": camera.config.goal, "match_clock": clock_text(clock), "match_time_s": round(clock, 4)}
+    if decision.kind == "goal":
+        extra["scoring_team"] = play.goal_scorer(camera.config.goal, clock)
+    outputs.emit(_decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra))
+
+
+def summary_rows(play: MatchPlay, camera, decisions: list[LineDecision]) -> list[SummaryRow]:
+    """One row per incident this camera saw: its decisions against the truth."""
+    rows = []
+    for expected in play.expected_calls(camera):
+        incident = play.scenario.timeline[expected.incident_index]
+        mine = [d for d in decisions if expected.first_frame <= d.frame_index <= expected.last_frame]
+        rows.append(_row(expected, mine, f"{expected.incident_index} {clock_text(incident.at_s)[:5]} {incident.label}"))
+    return rows
+
+
+def agrees(expected: ExpectedCall, decisions: list[LineDecision]) -> bool:
+    """One decision of the expected kind, at the expected frame (goal) within tolerance."""
+    if expected.kind is None:
+        return not decisions
+    if len(decisions) != 1 or decisions[0].kind != expected.kind:
+        return False
+    return expected.kind != "goal" or abs(decisions[0].frame_index - expected.frame_index) <= FRAME_TOLERANCE
+
+
+def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> SummaryRow:
+    decided = ", ".join(d.kind for d in decisions) or "none"
+    frame = " ".join(str(d.frame_index) for d in decisions) or "-"
+    margin = " ".join(f"{d.margin_m * 1000:+.0f}" for d in decisions) or "-"
+    true_frame = "-" if expected.frame_index is None else str(expected.frame_index)
+    true_margin = "-" if expected.margin_m is None else f"{expected.margin_m * 1000:+.0f} mm"
+    note = "crossed outside the goal mouth: beyond one camera's judgement" if expected.beyond_one_camera else ""
+    verdict = "yes" if agrees(expected, decisions) else "NO"
+    return SummaryRow(label, expected.camera_id, expected.kind or "none", decided,
+                      f"{frame} / {true_frame}", f"{margin} / {true_margin}", verdict, note)
+
+
+def render(scenario_path: Path, out_dir: Path) -> int:
+    """Write each camera's clip, its calibration and the truth."""
+    scenario = load_scenario(scenario_path)
+    play = MatchPlay.of(scenario)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    truth = {"scenario": str(scenario_path), "match_id": scenario.match.id, "cameras": {}}
+    for camera in play.cameras:
+        clip_path = out_dir / f"{camera.camera_id}.mp4"
+        width, height = camera.config.resolution_px
+        writer = cv2.VideoWriter(str(clip_path), cv2.VideoWriter_fourcc(*CLIP_FOURCC), camera.fps, (width, height))
+        if not writer.isOpened():
+            raise InputError(clip_path, "", "cannot write a video here")
+        with progress(f"{camera.camera_id}.mp4", camera.frame_count) as bar:
+            for _, frame in camera.frames():
+                writer.write(frame)
+                bar.update()
+        writer.release()
+        comment = f"Camera {camera.camera_id} of {scenario_path.name}: goal line plane seen as the line below."
+        write_calibration(camera.calibration(play.ball_diameter_m), out_dir / f"{camera.camera_id}.calib.yaml", comment)
+        truth["cameras"][camera.camera_id] = [
+            asdict(call) | {"label": scenario.timeline[call.incident_index].label,
+                            "crossings_s": [c.time_s for c in play.truths[call.incident_index].crossings],
+                            "deepest_margin_m": play.truths[call.incident_index].deepest_margin_m}
+            for call in play.expected_calls(camera)
+        ]
+    (out_dir / "truth.json").write_text(json.dumps(truth, indent=2), encoding="utf-8")
+    console.print(f"wrote {len(play.cameras)} clip(s), calibrations and truth.json to {out_dir}")
+    return 0
+
+
+def default_calibration_path(clip: Path) -> Path:
+    return clip.with_suffix(".calib.yaml")
+
+
+def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
+          make_outputs: Callable[[], EventOutputs]) -> int:
+    """Judge a recorded clip with the same detection and decision code as `run`."""
+    calibration: Calibration = load_calibration(calib_path or default_calibration_path(clip_path))
+    clip = ClipSource(clip_path, calibration.fps)
+    camera_id = _identifier(clip_path.stem)
+    judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
+    with closing(make_outputs()) as outputs:
+        return _judge_clip(clip, judge, match_id or camera_id, outputs)
+
+
+def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: EventOutputs) -> int:
+    made: list[dict] = []
+
+    def emit(decisions: list[LineDecision]) -> None:
+        for decision in decisions:
+            event = _decision_event(decision, match_id, datetime.now(timezone.utc), {})
+            outputs.emit(event)
+            made.append(event["data"] | {"kind": decision.kind})
+
+    try:
+        with progress(clip.path.name, clip.announced_frames or None) as bar:
+            for frame_index, frame in clip.frames():
+                emit(judge.process(frame_index, frame))
+                bar.update()
+    finally:
+        emit(judge.finish())  # decisions up to a truncation still count
+        print_decisions(f"{clip.path.name}: {clip.fps:g} frames/s", made)
+    return 0
+
+
+def _identifier(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return cleaned[:64] or "clip"

@@ -1,0 +1,57 @@
+"""The static background of a fixed camera, learnt from the clip's own frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BACKGROUND_SAMPLES = 15
+"""Frames spread over the stream whose per-pixel median is the background: a ball that is
+in fewer than half of them (moving, or resting only briefly) leaves no trace."""
+COARSE_STRIDE = 4
+"""Acquisition searches every 4th pixel in each direction: a 20 px ball still covers ~20 samples."""
+
+
+STATIC_EDGE_GRADIENT = 40.0
+"""Grey-level step (Sobel magnitude / 4, i.e. per pixel) that makes a background pixel an edge."""
+STATIC_EDGE_DILATION_PX = 2
+
+
+@dataclass(frozen=True)
+class Background:
+    """image: (H, W, 3) uint8 BGR; coarse: the same at COARSE_STRIDE; noise_level: typical
+    per-pixel |frame - background| (channel mean, grey levels) of an empty frame;
+    static_edges: (H, W) bool, True within 2 px of a sharp edge of the background."""
+
+    image: np.ndarray
+    coarse: np.ndarray
+    noise_level: float
+    static_edges: np.ndarray
+
+
+def mean_abs_difference(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """|frame - background| averaged over the colour channels, uint8 (H, W)."""
+    difference = cv2.absdiff(frame, background)
+    if difference.ndim == 2:
+        return difference
+    return cv2.transform(difference, np.full((1, 3), 1.0 / 3.0))
+
+
+def learn_background(samples: list[np.ndarray]) -> Background:
+    """Median of sample frames (each (H, W, 3) uint8) and the noise left around it."""
+    stack = np.stack(samples)
+    image = np.median(stack, axis=0).astype(np.uint8)
+    differences = [mean_abs_difference(frame, image) for frame in samples[: min(3, len(samples))]]
+    noise = float(np.median(np.concatenate([d.ravel() for d in differences])))
+    coarse = np.ascontiguousarray(image[::COARSE_STRIDE, ::COARSE_STRIDE])
+    return Background(image=image, coarse=coarse, noise_level=noise, static_edges=_static_edges(image))
+
+
+def _static_edges(image: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    magnitude = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 4.0
+    edges = (magnitude > STATIC_EDGE_GRADIENT).astype(np.uint8)
+    size = 2 * STATIC_EDGE_DILATION_PX + 1
+    return cv2.dilate(edges, np.ones((size, size), np.uint8)).astype(bool)

@@ -1,0 +1,82 @@
+"""A scenario played out: trajectories, truth and simulated cameras, ready for run and render."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from camera_sim.physics.simulate import Trajectory, play
+from camera_sim.physics.truth import LineTruth, line_truth
+from camera_sim.scenario.schema import Scenario
+from camera_sim.sources.simulated import SimulatedCamera
+
+
+@dataclass(frozen=True)
+class ExpectedCall:
+    """What the truth says one camera should decide for one incident (for checking only)."""
+
+    incident_index: int
+    camera_id: str
+    kind: str | None
+    frame_index: int | None
+    """Goal: first frame whose exposure centre has the whole ball over; no-goal: deepest frame."""
+    margin_m: float | None
+    """Truth margin in that frame."""
+    first_frame: int
+    last_frame: int
+    beyond_one_camera: bool
+
+
+@dataclass
+class MatchPlay:
+    scenario: Scenario
+    trajectories: list[Trajectory]
+    truths: list[LineTruth]
+    cameras: list[SimulatedCamera]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "MatchPlay":
+        trajectories = [play(incident, scenario.geometry) for incident in scenario.timeline]
+        truths = [line_truth(t, scenario.geometry) for t in trajectories]
+        cameras = [SimulatedCamera(scenario, camera, trajectories) for camera in scenario.cameras]
+        return cls(scenario, trajectories, truths, cameras)
+
+    @property
+    def ball_diameter_m(self) -> float:
+        return self.scenario.geometry.ball_diameter_m
+
+    def expected_calls(self, camera: SimulatedCamera) -> list[ExpectedCall]:
+        calls = []
+        radius = self.ball_diameter_m / 2
+        for segment in camera.segments:
+            truth = self.truths[segment.incident_index]
+            trajectory = self.trajectories[segment.incident_index]
+            frame, margin = None, None
+            if truth.expected == "goal":
+                frame = segment.first_frame + math.floor(truth.crossings[0].time_s * camera.fps) + 1
+            elif truth.expected == "no_goal":
+                frame = segment.first_frame + round(truth.deepest_time_s * camera.fps)
+            if frame is not None:
+                t = (frame - segment.first_frame) / camera.fps
+                margin = float(trajectory.position_at(t)[1] - radius)
+            calls.append(ExpectedCall(segment.incident_index, camera.camera_id, truth.expected, frame, margin,
+                                      segment.first_frame, segment.first_frame + segment.frame_count - 1,
+                                      truth.beyond_one_camera))
+        return calls
+
+    def wall_time(self, match_clock_s: float):
+        return self.scenario.match.kick_off + timedelta(seconds=match_clock_s)
+
+    def goal_scorer(self, goal_end: str, match_clock_s: float) -> str:
+        """The team attacking `goal_end` at that moment (ends swap at half time)."""
+        match = self.scenario.match
+        home_defends = match.home_defends_first_half
+        if match_clock_s >= 45 * 60:
+            home_defends = "north" if home_defends == "south" else "south"
+        return match.away if goal_end == home_defends else match.home
+
+
+def clock_text(match_clock_s: float) -> str:
+    minutes, seconds = divmod(match_clock_s, 60)
+    return f"{int(minutes):02d}:{seconds:05.2f}"

@@ -1,0 +1,1 @@
+"""Ball physics: flight, bounces, the goal frame and the net; ground truth for checking."""

@@ -1,0 +1,93 @@
+"""The one decision path shared by `run` and `video`: frame -> detect -> track -> judge.
+
+It sees frames and the calibration only, never the simulator's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from camera_sim.decide.crossing import CrossingJudge, LineCall
+from camera_sim.detect.background import Background
+from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
+from camera_sim.sources.calibration import Calibration
+from camera_sim.track.kalman import BallTrack
+
+MAX_MISSED_FRAMES = 3
+"""Frames without a measurement before the track is dropped and the whole frame searched."""
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """A goal-line call with its times and its margin in pixels and metres."""
+
+    kind: str
+    camera_id: str
+    frame_index: int
+    video_time_s: float
+    margin_px: float
+    margin_m: float
+    crossing_time_s: float | None
+    decided_frame: int
+    radius_px: float
+
+
+class CameraJudge:
+    """Watches one camera's frames in order and returns decisions as they are made."""
+
+    def __init__(self, camera_id: str, calibration: Calibration, background: Background, fps: float):
+        self.camera_id = camera_id
+        self.fps = fps
+        self.ball_radius_m = calibration.ball_diameter_m / 2
+        self.goal_line = calibration.line()
+        self.detector = BallDetector(background, self.goal_line)
+        self.judge = CrossingJudge()
+        self.track: BallTrack | None = None
+        self.last_frame = -1
+
+    def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
+        """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
+        self.last_frame = frame_index
+        calls: list[LineCall] = []
+        measurement = self._measure(frame, calls, frame_index)
+        if measurement is not None:
+            distance = self.goal_line.signed_distance_px((measurement.x_px, measurement.y_px))
+            calls += self.judge.observe(frame_index, distance, measurement.radius_px)
+        return [self._decision(call) for call in calls]
+
+    def finish(self) -> list[LineDecision]:
+        """End of the stream: settle what is pending."""
+        return [self._decision(call) for call in self.judge.ball_lost(self.last_frame)]
+
+    def _measure(self, frame: np.ndarray, calls: list[LineCall], frame_index: int) -> BallMeasurement | None:
+        if self.track is not None:
+            predicted = self.track.predict()
+            found = self.detector.measure(frame, predicted, self.track.radius_px, self.track.search_radius_px())
+            if found is not None:
+                self.track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
+                return found
+            self.track.miss()
+            if self.track.misses <= MAX_MISSED_FRAMES:
+                return None
+            self.track = None
+            calls += self.judge.ball_lost(frame_index)
+        found = self.detector.acquire(frame)
+        if found is not None:
+            self.track = BallTrack(found.x_px, found.y_px, found.radius_px)
+        return found
+
+    def _decision(self, call: LineCall) -> LineDecision:
+        metres_per_px = self.ball_radius_m / call.radius_px
+        return LineDecision(
+            kind=call.kind,
+            camera_id=self.camera_id,
+            frame_index=call.frame_index,
+            video_time_s=call.frame_index / self.fps,
+            margin_px=call.margin_px,
+            margin_m=call.margin_px * metres_per_px,
+            crossing_time_s=None if call.crossing_frame is None else call.crossing_frame / self.fps,
+            decided_frame=call.decided_frame,
+            radius_px=call.radius_px,
+        )

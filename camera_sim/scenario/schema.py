@@ -1,0 +1,188 @@
+"""What a scenario file may say, checked field by field (pydantic).
+
+Coordinates of incidents and cameras are in the *goal frame* of the goal they
+belong to, in metres: origin on the ground at the goal-side edge of the goal
+line, midway between the posts; x along the line (positive to the right as seen
+from the field looking at the goal); y across the line, positive into the goal;
+z up. A ball is wholly over the line when its centre has y > ball radius.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from camera_sim import laws
+
+Vec3 = tuple[float, float, float]
+GoalId = Literal["north", "south"]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+_CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d(?:\.\d+)?)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _clock_to_s(value: object) -> object:
+    """Accept a match clock as "mm:ss(.s)" or as seconds."""
+    if isinstance(value, str):
+        found = _CLOCK.match(value.strip())
+        if not found:
+            raise ValueError('must be a match clock "mm:ss" or a number of seconds')
+        return int(found.group(1)) * 60 + float(found.group(2))
+    return value
+
+
+class Match(_Strict):
+    id: Identifier
+    """Match id: used in routing keys, so letters, digits, '-' and '_' only."""
+    home: str = Field(min_length=1)
+    away: str = Field(min_length=1)
+    kick_off: datetime
+    """Kick-off date and time (ISO 8601); event times are kick-off plus match clock."""
+    home_defends_first_half: GoalId = "south"
+    """Which goal the home team defends before half time (they swap at 45:00)."""
+
+
+class Geometry(_Strict):
+    goal_width_m: float = Field(laws.GOAL_WIDTH_M, gt=3.0, le=12.0)
+    goal_height_m: float = Field(laws.GOAL_HEIGHT_M, gt=1.0, le=4.0)
+    line_width_m: float = Field(laws.LINE_WIDTH_M, gt=0.0, le=0.2)
+    ball_diameter_m: float = Field(laws.BALL_DIAMETER_M, gt=0.1, le=0.4)
+    goal_depth_m: float = Field(laws.GOAL_DEPTH_M, gt=0.5, le=5.0)
+
+
+class Camera(_Strict):
+    """A goal-line camera: its centre lies in the vertical plane of the goal-side edge."""
+
+    id: Identifier
+    goal: GoalId
+    fps: float = Field(250.0, ge=10.0, le=2000.0)
+    resolution_px: tuple[int, int] = (1280, 720)
+    side: Literal["left", "right"] = "right"
+    """Which side of the goal the camera's stand is on, seen from the field."""
+    distance_m: float = Field(16.0, gt=4.5, le=80.0)
+    """Distance along the goal line from the middle of the goal to the camera."""
+    height_m: float = Field(9.0, gt=0.3, le=60.0)
+    look_at_m: Vec3 = (0.0, 0.0, 1.0)
+    """Point the optical axis passes through (goal frame); keep y at 0 to keep the line upright."""
+    fov_deg: float = Field(24.0, gt=1.0, lt=120.0)
+    """Vertical field of view."""
+    roll_deg: float = Field(0.0, ge=-45.0, le=45.0)
+    exposure_s: float = Field(0.0005, ge=0.0, le=0.04)
+    """Shutter time; the ball is smeared over its path during it (motion blur)."""
+
+    @field_validator("resolution_px")
+    @classmethod
+    def _resolution_in_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        width, height = value
+        if not (160 <= width <= 7680 and 120 <= height <= 4320):
+            raise ValueError("must be [width, height] within 160x120 to 7680x4320")
+        return value
+
+
+class Conditions(_Strict):
+    noise_sigma: float = Field(2.0, ge=0.0, le=40.0)
+    """Sensor noise: standard deviation in grey levels (0-255)."""
+    lighting: float = Field(1.0, ge=0.2, le=2.0)
+    """Brightness factor of the whole scene (1 = daylight as designed)."""
+    motion_blur: bool = True
+    """Smear the ball over the camera's exposure time."""
+
+
+class Touch(_Strict):
+    """A player's touch during a shot: the ball leaves with a new velocity."""
+
+    after_s: float = Field(gt=0.0)
+    """Seconds after the shot was struck."""
+    velocity_mps: Vec3
+    spin_radps: Vec3 = (0.0, 0.0, 0.0)
+    kind: Literal["touch", "deflection", "save", "clearance"] = "touch"
+
+
+class _Incident(_Strict):
+    at_s: Annotated[float, Field(ge=0.0, le=130 * 60, alias="at")]
+    goal: GoalId
+    label: str = ""
+
+    _clock = field_validator("at_s", mode="before")(_clock_to_s)
+
+
+class Shot(_Incident):
+    """A ball struck from a point at a speed towards an aim point (gravity, drag and spin bend it)."""
+
+    kind: Literal["shot"]
+    from_m: Vec3
+    speed_mps: float = Field(gt=0.0, le=60.0)
+    aim_m: Vec3
+    spin_radps: Vec3 = (0.0, 0.0, 0.0)
+    touches: list[Touch] = []
+    duration_s: float = Field(4.0, gt=0.0, le=60.0)
+
+    @model_validator(mode="after")
+    def _aim_differs_from_launch(self) -> "Shot":
+        if self.aim_m == self.from_m:
+            raise ValueError("aim_m must differ from from_m")
+        if self.from_m[2] < 0:
+            raise ValueError("from_m: height must be 0 or more")
+        return self
+
+
+class Waypoint(_Strict):
+    t_s: float = Field(ge=0.0)
+    at_m: Vec3
+
+
+class Path(_Incident):
+    """A ball moved along timed waypoints (e.g. rolled along the line, pushed on a sled)."""
+
+    kind: Literal["path"]
+    waypoints: list[Waypoint] = Field(min_length=2)
+    duration_s: float | None = Field(None, gt=0.0, le=600.0)
+
+    @model_validator(mode="after")
+    def _times_increase(self) -> "Path":
+        times = [w.t_s for w in self.waypoints]
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise ValueError("waypoints: t_s must increase")
+        return self
+
+    @property
+    def length_s(self) -> float:
+        return self.duration_s or self.waypoints[-1].t_s
+
+
+Incident = Annotated[Union[Shot, Path], Field(discriminator="kind")]
+
+
+class Scenario(_Strict):
+    name: str = ""
+    description: str = ""
+    seed: int = 0
+    match: Match
+    geometry: Geometry = Geometry()
+    cameras: list[Camera] = Field(min_length=1)
+    conditions: Conditions = Conditions()
+    timeline: list[Incident] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        ids = [c.id for c in self.cameras]
+        if len(set(ids)) != len(ids):
+            raise ValueError("cameras: camera ids must be unique")
+        for goal in ("north", "south"):
+            windows = sorted((i.at_s, i.at_s + duration_of(i)) for i in self.timeline if i.goal == goal)
+            for (start_a, end_a), (start_b, _) in zip(windows, windows[1:]):
+                if start_b < end_a:
+                    raise ValueError(f"timeline: incidents at the {goal} goal overlap in time")
+        return self
+
+
+def duration_of(incident: Shot | Path) -> float:
+    """How long an incident lasts, in seconds from its start."""
+    return incident.duration_s if isinstance(incident, Shot) else incident.length_s

@@ -1,0 +1,53 @@
+"""Clip calibration (CONTRACT section 2), read and written as YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from camera_sim import laws
+from camera_sim.decide.goal_line import GeometryError, GoalLine
+from camera_sim.validation import load_model
+
+PixelPoint = tuple[float, float]
+
+
+class Calibration(BaseModel):
+    """What a clip needs besides its pixels. Keys beyond CONTRACT section 2 are optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    goal_line: tuple[PixelPoint, PixelPoint]
+    """Two pixel points on the goal-side edge of the painted goal line."""
+    goal_side: PixelPoint
+    """Any pixel point on the goal side of that edge."""
+    fps: float | None = Field(None, gt=0.0, le=10000.0)
+    """Overrides the frame rate the container reports."""
+    ball_diameter_m: float = Field(laws.BALL_DIAMETER_M, gt=0.05, le=0.5)
+    """Project key: the ball's true diameter, the ruler that turns pixel margins into metres."""
+
+    @model_validator(mode="after")
+    def _defines_a_line(self) -> "Calibration":
+        try:
+            self.line()
+        except GeometryError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+    def line(self) -> GoalLine:
+        return GoalLine.through(self.goal_line[0], self.goal_line[1], self.goal_side)
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Load and check a calibration file; InputError (one line) on any fault."""
+    return load_model(path, Calibration, "goal_line and goal_side")
+
+
+def write_calibration(calibration: Calibration, path: Path, comment: str = "") -> None:
+    document = calibration.model_dump(exclude_none=True)
+    document = {key: ([list(p) for p in value] if key == "goal_line" else list(value) if isinstance(value, tuple) else value)
+                for key, value in document.items()}
+    header = "".join(f"# {line}\n" for line in comment.splitlines())
+    path.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")

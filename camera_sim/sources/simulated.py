@@ -1,0 +1,109 @@
+"""A simulated goal-line camera: the frames it records while incidents happen at its goal.
+
+The camera records a segment per incident at its goal (from the incident's start for its
+duration); its stream is those segments back to back, so frame indices and stream times
+run on across segments, and `match_clock_s` maps a frame back to the match clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, PinholeCamera, goal_line_camera
+from camera_sim.camera.render import FrameRenderer
+from camera_sim.physics.simulate import Trajectory, goal_frame_of
+from camera_sim.scenario.schema import Camera, Scenario, duration_of
+from camera_sim.sources.calibration import Calibration
+
+EXPOSURE_SAMPLES = 5
+"""Ball positions handed to the renderer per exposure (it thins or interpolates them)."""
+CALIBRATION_DEPTH_M = 1.0
+"""The goal-side hint point of the calibration is this far into the goal."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    incident_index: int
+    first_frame: int
+    frame_count: int
+    match_start_s: float
+    trajectory: Trajectory
+
+
+class SimulatedCamera:
+    """Frames of one scenario camera, rendered on demand (a frame source)."""
+
+    def __init__(self, scenario: Scenario, camera: Camera, trajectories: list[Trajectory]):
+        self.config = camera
+        self.camera_id = camera.id
+        self.fps = camera.fps
+        self.pinhole: PinholeCamera = goal_line_camera(camera)
+        self.segments = _segments(scenario, camera, trajectories)
+        self.frame_count = sum(s.frame_count for s in self.segments)
+        seed = scenario.seed * 1000 + scenario.cameras.index(camera)
+        self._renderer: FrameRenderer | None = None
+        self._render_args = (self.pinhole, goal_frame_of(scenario.geometry), scenario.conditions, seed)
+
+    @property
+    def renderer(self) -> FrameRenderer:
+        if self._renderer is None:  # ray-casting the scene takes a second: only when frames are wanted
+            self._renderer = FrameRenderer(*self._render_args)
+        return self._renderer
+
+    def calibration(self, ball_diameter_m: float) -> Calibration:
+        """CONTRACT section 2 calibration from the camera model: the plane y = 0 seen as a line."""
+        a, b, c = self.pinhole.image_line_of_plane(GOAL_LINE_NORMAL)
+        width, height = self.pinhole.width_px, self.pinhole.height_px
+        if abs(b) > abs(a):  # more horizontal: cut the left and right borders
+            ends = [(0.0, -c / b), (width - 1.0, -(a * (width - 1.0) + c) / b)]
+        else:
+            ends = [(-c / a, 0.0), (-(b * (height - 1.0) + c) / a, height - 1.0)]
+        inside = self.pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 1.0]]))[0]
+        return Calibration(
+            goal_line=tuple((round(x, 3), round(y, 3)) for x, y in ends),
+            goal_side=(round(float(inside[0]), 3), round(float(inside[1]), 3)),
+            fps=self.fps,
+            ball_diameter_m=ball_diameter_m,
+        )
+
+    def frame_time(self, frame_index: int) -> tuple[Segment, float]:
+        """The segment holding a frame and the frame's time within its incident (s)."""
+        for segment in self.segments:
+            if segment.first_frame <= frame_index < segment.first_frame + segment.frame_count:
+                return segment, (frame_index - segment.first_frame) / self.fps
+        raise IndexError(f"frame {frame_index} is outside the stream")
+
+    def match_clock_s(self, frame_index: int) -> float:
+        segment, t = self.frame_time(frame_index)
+        return segment.match_start_s + t
+
+    def render_frame(self, frame_index: int) -> np.ndarray:
+        segment, t = self.frame_time(frame_index)
+        exposure = self.config.exposure_s
+        times = t + np.linspace(-exposure / 2, exposure / 2, EXPOSURE_SAMPLES) if exposure > 0 else np.array([t])
+        return self.renderer.render(segment.trajectory.position_at(times))
+
+    def frames(self) -> Iterator[tuple[int, np.ndarray]]:
+        for frame_index in range(self.frame_count):
+            yield frame_index, self.render_frame(frame_index)
+
+    def sample(self, count: int) -> list[np.ndarray]:
+        """Frames spread evenly over the stream (for learning the background)."""
+        if self.frame_count == 0:
+            return []
+        indices = np.unique(np.linspace(0, self.frame_count - 1, count).round().astype(int))
+        return [self.render_frame(int(i)) for i in indices]
+
+
+def _segments(scenario: Scenario, camera: Camera, trajectories: list[Trajectory]) -> list[Segment]:
+    segments, first = [], 0
+    for index, incident in enumerate(scenario.timeline):
+        if incident.goal != camera.goal:
+            continue
+        count = int(np.floor(duration_of(incident) * camera.fps))
+        segments.append(Segment(index, first, count, incident.at_s, trajectories[index]))
+        first += count
+    return segments

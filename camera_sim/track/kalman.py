@@ -1,0 +1,64 @@
+"""Following the ball from frame to frame: a constant-velocity Kalman filter in pixels."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PROCESS_NOISE_PX = 2.0
+"""Unmodelled acceleration per frame (bounces, deflections, gravity in the image)."""
+MEASUREMENT_NOISE_PX = 0.3
+RADIUS_SMOOTHING = 0.3
+"""Weight of a new free-fit radius in the track's running radius."""
+
+
+class BallTrack:
+    """One ball track. State [x, y, vx, vy] in px and px/frame, hidden behind properties."""
+
+    def __init__(self, x_px: float, y_px: float, radius_px: float):
+        self._filter = cv2.KalmanFilter(4, 2)
+        self._filter.transitionMatrix = np.array(
+            [[1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0], [0, 0, 0, 1]], np.float32
+        )
+        self._filter.measurementMatrix = np.array([[1, 0, 0, 0], [0, 1, 0, 0]], np.float32)
+        self._filter.processNoiseCov = np.diag([0.25, 0.25, 1.0, 1.0]).astype(np.float32) * PROCESS_NOISE_PX**2
+        self._filter.measurementNoiseCov = np.eye(2, dtype=np.float32) * MEASUREMENT_NOISE_PX**2
+        self._filter.statePost = np.array([[x_px], [y_px], [0.0], [0.0]], np.float32)
+        self._filter.errorCovPost = np.diag([1.0, 1.0, 400.0, 400.0]).astype(np.float32)
+        self.radius_px = radius_px
+        self.misses = 0
+        self.hits = 1
+
+    @property
+    def estimate(self) -> tuple[float, float]:
+        state = self._filter.statePost
+        return float(state[0, 0]), float(state[1, 0])
+
+    @property
+    def velocity(self) -> tuple[float, float]:
+        state = self._filter.statePost
+        return float(state[2, 0]), float(state[3, 0])
+
+    def predict(self) -> tuple[float, float]:
+        """Advance one frame; returns the predicted centre (px)."""
+        state = self._filter.predict()
+        return float(state[0, 0]), float(state[1, 0])
+
+    def update(self, x_px: float, y_px: float, radius_px: float | None) -> None:
+        """Correct with a measured centre; radius_px None when it was held, not measured."""
+        self._filter.correct(np.array([[x_px], [y_px]], np.float32))
+        if radius_px is not None:
+            self.radius_px += RADIUS_SMOOTHING * (radius_px - self.radius_px)
+        self.misses = 0
+        self.hits += 1
+
+    def miss(self) -> None:
+        """No measurement this frame: keep the prediction as the state."""
+        self._filter.statePost = self._filter.statePre.copy()
+        self._filter.errorCovPost = self._filter.errorCovPre.copy()
+        self.misses += 1
+
+    def search_radius_px(self) -> float:
+        """How far from the prediction to look: grows with speed and with every missed frame."""
+        speed = float(np.hypot(*self.velocity))
+        return 2.0 + 0.5 * speed + self.radius_px * (1 + self.misses)
