@@ -67,32 +67,58 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
     play = MatchPlay.of(scenario)
+    decisions = play_scenario(play, outputs, realtime)
+    rows = [row for camera in play.cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
+    print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}",
+                  sorted(rows, key=lambda row: row.incident_index))
+    return 0
+
+
+def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False) -> dict[str, list[LineDecision]]:
+    """Render every camera's frames in match-clock order, judge them, emit events; decisions by camera."""
     judges = {}
     for camera in play.cameras:
         background = learn_background(camera.sample(BACKGROUND_SAMPLES))
-        judges[camera.camera_id] = CameraJudge(camera.camera_id, camera.calibration(play.ball_diameter_m), background, camera.fps)
+        calibration = camera.calibration(play.ball_diameter_m)
+        judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps)
     decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in play.cameras}
-    schedule = heapq.merge(*[((camera.match_clock_s(i), n, i) for i in range(camera.frame_count))
-                             for n, camera in enumerate(play.cameras)])
-    started = time.monotonic()
-    first_clock = None
-    with progress(f"{scenario.match.id}", sum(c.frame_count for c in play.cameras)) as bar:
-        for clock, n, frame_index in schedule:
-            camera = play.cameras[n]
-            if realtime:
-                first_clock = clock if first_clock is None else first_clock
-                time.sleep(max(0.0, (clock - first_clock) - (time.monotonic() - started)))
-            for decision in judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)):
-                _emit_run_decision(play, camera, decision, outputs)
-                decisions[camera.camera_id].append(decision)
-            bar.update()
-    for camera in play.cameras:
-        for decision in judges[camera.camera_id].finish():
+
+    def emit(camera, made: list[LineDecision]) -> None:
+        for decision in made:
             _emit_run_decision(play, camera, decision, outputs)
             decisions[camera.camera_id].append(decision)
-    rows = [row for camera in play.cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
-    print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}", rows)
-    return 0
+
+    schedule = heapq.merge(*[_frame_schedule(n, camera) for n, camera in enumerate(play.cameras)])
+    pace = _MatchPace() if realtime else None
+    with progress(play.scenario.match.id, sum(c.frame_count for c in play.cameras)) as bar:
+        for clock, n, frame_index in schedule:
+            camera = play.cameras[n]
+            if pace:
+                pace.wait_for(clock)
+            emit(camera, judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)))
+            bar.update()
+    for camera in play.cameras:
+        emit(camera, judges[camera.camera_id].finish())
+    return decisions
+
+
+class _MatchPace:
+    """Releases frames at match pace: the wall clock runs with the match clock from the first frame."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._first_clock: float | None = None
+
+    def wait_for(self, clock_s: float) -> None:
+        if self._first_clock is None:
+            self._first_clock = clock_s
+        time.sleep(max(0.0, (clock_s - self._first_clock) - (time.monotonic() - self._started)))
+
+
+def _frame_schedule(n: int, camera):
+    """(match clock, camera number, frame index) of every frame of a camera, in order."""
+    for frame_index in range(camera.frame_count):
+        yield camera.match_clock_s(frame_index), n, frame_index
 
 
 def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, outputs: EventOutputs) -> None:
@@ -109,7 +135,7 @@ def summary_rows(play: MatchPlay, camera, decisions: list[LineDecision]) -> list
     for expected in play.expected_calls(camera):
         incident = play.scenario.timeline[expected.incident_index]
         mine = [d for d in decisions if expected.first_frame <= d.frame_index <= expected.last_frame]
-        rows.append(_row(expected, mine, f"{expected.incident_index} {clock_text(incident.at_s)[:5]} {incident.label}"))
+        rows.append(_row(expected, mine, f"{clock_text(incident.at_s)[:-3]} {incident.label}"))
     return rows
 
 
@@ -130,7 +156,7 @@ def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> S
     true_margin = "-" if expected.margin_m is None else f"{expected.margin_m * 1000:+.0f} mm"
     note = "crossed outside the goal mouth: beyond one camera's judgement" if expected.beyond_one_camera else ""
     verdict = "yes" if agrees(expected, decisions) else "NO"
-    return SummaryRow(label, expected.camera_id, expected.kind or "none", decided,
+    return SummaryRow(expected.incident_index, label, expected.camera_id, expected.kind or "none", decided,
                       f"{frame} / {true_frame}", f"{margin} / {true_margin}", verdict, note)
 
 
@@ -171,6 +197,8 @@ def default_calibration_path(clip: Path) -> Path:
 def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
           make_outputs: Callable[[], EventOutputs]) -> int:
     """Judge a recorded clip with the same detection and decision code as `run`."""
+    if not clip_path.is_file():
+        raise InputError(clip_path, "", "no such file" if not clip_path.exists() else "is not a file")
     calibration: Calibration = load_calibration(calib_path or default_calibration_path(clip_path))
     clip = ClipSource(clip_path, calibration.fps)
     camera_id = _identifier(clip_path.stem)
@@ -195,7 +223,7 @@ def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: Ev
                 bar.update()
     finally:
         emit(judge.finish())  # decisions up to a truncation still count
-        print_decisions(f"{clip.path.name}: {clip.fps:g} frames/s", made)
+    print_decisions(f"{clip.path.name}: {clip.fps:g} frames/s", made)
     return 0
 
 

@@ -78,5 +78,6 @@ class MatchPlay:
 
 
 def clock_text(match_clock_s: float) -> str:
+    """Match clock as mm:ss.ss (minutes run past 90)."""
     minutes, seconds = divmod(match_clock_s, 60)
     return f"{int(minutes):02d}:{seconds:05.2f}"

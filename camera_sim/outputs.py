@@ -17,7 +17,7 @@ class EventOutputs:
     """Sends each event everywhere it should go, as soon as it exists (nothing is held back)."""
 
     def __init__(self, events_out: Path | None, publisher: Publisher | None, stdout: TextIO = sys.stdout):
-        self._file = events_out.open("a", encoding="utf-8") if events_out else None
+        self._file = events_out.open("w", encoding="utf-8") if events_out else None
         self._publisher = publisher
         self._stdout = stdout
         self.events: list[dict] = []

@@ -15,8 +15,12 @@ from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
 from camera_sim.sources.calibration import Calibration
 from camera_sim.track.kalman import BallTrack
 
-MAX_MISSED_FRAMES = 3
-"""Frames without a measurement before the track is dropped and the whole frame searched."""
+TRACK_MEMORY_S = 0.1
+"""How long a track outlives its last measurement (a ball behind the crossbar's band for a few
+frames is the same ball); after that the ball counts as out of view."""
+SAME_BALL_SEARCH_FACTOR = 3.0
+"""A ball found by a whole-frame search this close to the track's prediction (in search radii)
+continues the track; farther away it is a new appearance."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class CameraJudge:
         self.judge = CrossingJudge()
         self.track: BallTrack | None = None
         self.last_frame = -1
+        self.memory_frames = max(1, round(TRACK_MEMORY_S * fps))
+        self.known_radius_px: float | None = None
+        """The last track's radius: lent to a re-acquired ball that shows too little rim to measure it."""
 
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
@@ -62,20 +69,27 @@ class CameraJudge:
         return [self._decision(call) for call in self.judge.ball_lost(self.last_frame)]
 
     def _measure(self, frame: np.ndarray, calls: list[LineCall], frame_index: int) -> BallMeasurement | None:
+        """Measure the tracked ball; search the whole frame when it is not where predicted."""
+        predicted, search_px = None, 0.0
         if self.track is not None:
-            predicted = self.track.predict()
-            found = self.detector.measure(frame, predicted, self.track.radius_px, self.track.search_radius_px())
+            predicted, search_px = self.track.predict(), self.track.search_radius_px()
+            found = self.detector.measure(frame, predicted, self.track.radius_px, search_px)
             if found is not None:
-                self.track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
-                return found
+                return self._continue_track(found)
             self.track.miss()
-            if self.track.misses <= MAX_MISSED_FRAMES:
-                return None
-            self.track = None
+        found = self.detector.acquire(frame, self.track.radius_px if self.track else self.known_radius_px)
+        if self.track is not None and found is not None and predicted is not None:
+            if np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) <= SAME_BALL_SEARCH_FACTOR * search_px:
+                return self._continue_track(found)
+        if self.track is not None and (found is not None or self.track.misses > self.memory_frames):
+            self.known_radius_px, self.track = self.track.radius_px, None
             calls += self.judge.ball_lost(frame_index)
-        found = self.detector.acquire(frame)
         if found is not None:
             self.track = BallTrack(found.x_px, found.y_px, found.radius_px)
+        return found
+
+    def _continue_track(self, found: BallMeasurement) -> BallMeasurement:
+        self.track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
         return found
 
     def _decision(self, call: LineCall) -> LineDecision:

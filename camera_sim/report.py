@@ -41,6 +41,7 @@ def progress(description: str, total: int | None):
 
 @dataclass(frozen=True)
 class SummaryRow:
+    incident_index: int
     incident: str
     camera: str
     expected: str

@@ -42,6 +42,7 @@ the track's radius is held and only the centre is fitted."""
 MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
 OUTLIER_PX = 1.0
+GEOMETRIC_FIT_ITERATIONS = 8
 MIN_FILL = 0.35
 """A ball blob fills at least this share of its bounding box (a disc fills pi/4)."""
 
@@ -213,7 +214,8 @@ def _robust_circle_fit(points: np.ndarray):
 
 
 def _circle_fit(points: np.ndarray) -> tuple[float, float, float] | None:
-    """Algebraic (Kasa) least-squares circle through points (N, 2)."""
+    """Least-squares circle through points (N, 2): algebraic (Kasa) start, then geometric
+    Gauss-Newton, which does not shrink the radius on a partial arc as the algebraic fit does."""
     x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
     mx, my = x.mean(), y.mean()
     u, v = x - mx, y - my
@@ -223,7 +225,19 @@ def _circle_fit(points: np.ndarray) -> tuple[float, float, float] | None:
     radius_sq = c + (a * a + b * b) / 4
     if not np.isfinite(radius_sq) or radius_sq <= 0:
         return None
-    return mx + a / 2, my + b / 2, math.sqrt(radius_sq)
+    estimate = np.array([a / 2, b / 2, np.sqrt(radius_sq)])
+    offsets = np.stack([u, v], axis=1)
+    for _ in range(GEOMETRIC_FIT_ITERATIONS):
+        delta = offsets - estimate[:2]
+        distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1e-9)
+        jacobian = np.column_stack([-delta / distance[:, None], -np.ones_like(distance)])
+        step, *_ = np.linalg.lstsq(jacobian, -(distance - estimate[2]), rcond=None)
+        estimate += step
+        if np.abs(step).max() < 1e-4:
+            break
+    if not np.all(np.isfinite(estimate)) or estimate[2] <= 0:
+        return None
+    return mx + estimate[0], my + estimate[1], float(estimate[2])
 
 
 def _centre_with_radius(points: np.ndarray, start, radius: float, iterations: int = 6):

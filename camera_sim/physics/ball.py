@@ -35,6 +35,19 @@ REST_SPEED_MPS = 0.03
 
 
 @dataclass(frozen=True)
+class Air:
+    """Aerodynamics of the ball's flight; VACUUM switches it all off (for closed-form checks)."""
+
+    density_kgpm3: float = AIR_DENSITY_KGPM3
+    drag_coefficient: float = DRAG_COEFFICIENT
+    magnus_coefficient: float = MAGNUS_COEFFICIENT
+
+
+STANDARD_AIR = Air()
+VACUUM = Air(0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
 class BallState:
     position_m: Vec
     velocity_mps: Vec
@@ -64,29 +77,29 @@ class GoalFrame:
         return self.height_m + 2 * self.member_radius_m
 
 
-def acceleration(velocity: Vec, spin: Vec, radius_m: float, rolling: bool) -> Vec:
+def acceleration(velocity: Vec, spin: Vec, radius_m: float, rolling: bool, air: Air = STANDARD_AIR) -> Vec:
     """Gravity, quadratic drag and the Magnus force, per unit mass (m/s^2)."""
     area = math.pi * radius_m * radius_m
     speed = velocity.norm()
-    k = 0.5 * AIR_DENSITY_KGPM3 * area / laws.BALL_MASS_KG
-    drag = velocity * (-k * DRAG_COEFFICIENT * speed)
+    k = 0.5 * air.density_kgpm3 * area / laws.BALL_MASS_KG
+    drag = velocity * (-k * air.drag_coefficient * speed)
     if rolling:
         # Rolling: gravity is borne by the ground, resistance opposes the motion.
         return drag + velocity.unit() * (-ROLLING_DECELERATION_MPS2)
-    magnus = spin.cross(velocity) * (k * radius_m * MAGNUS_COEFFICIENT)
+    magnus = spin.cross(velocity) * (k * radius_m * air.magnus_coefficient)
     return drag + magnus + Vec(0.0, 0.0, -laws.GRAVITY_MPS2)
 
 
-def rk4_step(state: BallState, dt_s: float, radius_m: float, rolling: bool) -> BallState:
+def rk4_step(state: BallState, dt_s: float, radius_m: float, rolling: bool, air: Air = STANDARD_AIR) -> BallState:
     """One fourth-order Runge-Kutta step of the free flight (spin held constant)."""
     p, v, w = state.position_m, state.velocity_mps, state.spin_radps
-    a1 = acceleration(v, w, radius_m, rolling)
+    a1 = acceleration(v, w, radius_m, rolling, air)
     v2 = v + a1 * (dt_s / 2)
-    a2 = acceleration(v2, w, radius_m, rolling)
+    a2 = acceleration(v2, w, radius_m, rolling, air)
     v3 = v + a2 * (dt_s / 2)
-    a3 = acceleration(v3, w, radius_m, rolling)
+    a3 = acceleration(v3, w, radius_m, rolling, air)
     v4 = v + a3 * dt_s
-    a4 = acceleration(v4, w, radius_m, rolling)
+    a4 = acceleration(v4, w, radius_m, rolling, air)
     position = p + (v + v2 * 2 + v3 * 2 + v4) * (dt_s / 6)
     velocity = v + (a1 + a2 * 2 + a3 * 2 + a4) * (dt_s / 6)
     if rolling:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from camera_sim.physics.ball import (
+    STANDARD_AIR,
+    Air,
     FRAME_FRICTION,
     FRAME_RESTITUTION,
     NET_KEEP_NORMAL,
@@ -61,11 +63,14 @@ def goal_frame_of(geometry: Geometry) -> GoalFrame:
     )
 
 
-def play(incident: Shot | Path, geometry: Geometry) -> Trajectory:
-    """The ball's trajectory over an incident."""
+def play(incident: Shot | Path, geometry: Geometry, air: Air = STANDARD_AIR, step_s: float = PHYSICS_STEP_S) -> Trajectory:
+    """The ball's trajectory over an incident.
+
+    air: aerodynamics (VACUUM for closed-form checks); step_s: integrator step, at most 1 ms.
+    """
     if isinstance(incident, Path):
         return _follow_path(incident)
-    return _fly_shot(incident, goal_frame_of(geometry))
+    return _fly_shot(incident, goal_frame_of(geometry), air, step_s)
 
 
 def _follow_path(path: Path) -> Trajectory:
@@ -89,8 +94,9 @@ def _after_touch(state: BallState, touch: Touch) -> BallState:
 class _Flight:
     """Integrator state for one shot: the ball, whether it rolls, and the samples so far."""
 
-    def __init__(self, start: BallState, goal: GoalFrame):
+    def __init__(self, start: BallState, goal: GoalFrame, air: Air):
         self.goal = goal
+        self.air = air
         self.state = start
         self.t_s = 0.0
         self.rolling = self._should_roll(start)
@@ -108,19 +114,19 @@ class _Flight:
     def advance(self, dt_s: float) -> None:
         """Move on by dt_s, resolving the first contact inside the step, if any."""
         before = self.state
-        after = rk4_step(before, dt_s, self.goal.ball_radius_m, self.rolling)
+        after = rk4_step(before, dt_s, self.goal.ball_radius_m, self.rolling, self.air)
         hit = self._first_contact(before, after)
         if hit is None:
             self.state, self.t_s = after, self.t_s + dt_s
             self.samples.append((self.t_s, after.position_m))
             return
         fraction, resolve = hit
-        contact = rk4_step(before, dt_s * fraction, self.goal.ball_radius_m, self.rolling)
+        contact = rk4_step(before, dt_s * fraction, self.goal.ball_radius_m, self.rolling, self.air)
         self.t_s += dt_s * fraction
         self.set_state(resolve(contact))
         remainder = dt_s * (1 - fraction)
         if remainder > 1e-9:
-            self.state = rk4_step(self.state, remainder, self.goal.ball_radius_m, self.rolling)
+            self.state = rk4_step(self.state, remainder, self.goal.ball_radius_m, self.rolling, self.air)
             self.t_s += remainder
             self.samples.append((self.t_s, self.state.position_m))
 
@@ -175,8 +181,8 @@ def _contact_fraction(p0: Vec, p1: Vec, touching) -> float:
     return high
 
 
-def _fly_shot(shot: Shot, goal: GoalFrame) -> Trajectory:
-    flight = _Flight(_launch(shot), goal)
+def _fly_shot(shot: Shot, goal: GoalFrame, air: Air, step_s: float) -> Trajectory:
+    flight = _Flight(_launch(shot), goal, air)
     touches = sorted(shot.touches, key=lambda touch: touch.after_s)
     while flight.t_s < shot.duration_s - 1e-9:
         if touches and flight.t_s >= touches[0].after_s - 1e-9:
@@ -187,5 +193,5 @@ def _fly_shot(shot: Shot, goal: GoalFrame) -> Trajectory:
             flight.t_s = shot.duration_s
             flight.samples.append((flight.t_s, flight.state.position_m))
             break
-        flight.advance(min(PHYSICS_STEP_S, next_stop - flight.t_s))
+        flight.advance(min(step_s, next_stop - flight.t_s))
     return flight.trajectory()

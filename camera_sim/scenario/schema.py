@@ -170,17 +170,20 @@ class Scenario(_Strict):
     conditions: Conditions = Conditions()
     timeline: list[Incident] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "Scenario":
-        ids = [c.id for c in self.cameras]
-        if len(set(ids)) != len(ids):
-            raise ValueError("cameras: camera ids must be unique")
+    def problems(self) -> list[tuple[str, str]]:
+        """Faults that involve several fields, as (field path, reason); empty when consistent."""
+        found = []
+        seen: dict[str, int] = {}
+        for index, camera in enumerate(self.cameras):
+            if camera.id in seen:
+                found.append((f"cameras[{index}].id", f"'{camera.id}' is already the id of cameras[{seen[camera.id]}]"))
+            seen.setdefault(camera.id, index)
         for goal in ("north", "south"):
-            windows = sorted((i.at_s, i.at_s + duration_of(i)) for i in self.timeline if i.goal == goal)
-            for (start_a, end_a), (start_b, _) in zip(windows, windows[1:]):
+            windows = sorted((i.at_s, i.at_s + duration_of(i), n) for n, i in enumerate(self.timeline) if i.goal == goal)
+            for (_, end_a, first), (start_b, _, second) in zip(windows, windows[1:]):
                 if start_b < end_a:
-                    raise ValueError(f"timeline: incidents at the {goal} goal overlap in time")
-        return self
+                    found.append((f"timeline[{second}].at", f"starts before timeline[{first}] at the same goal has ended"))
+        return found
 
 
 def duration_of(incident: Shot | Path) -> float:

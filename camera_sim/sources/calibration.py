@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from camera_sim import laws
 from camera_sim.decide.goal_line import GeometryError, GoalLine
+from camera_sim.errors import InputError
 from camera_sim.validation import load_model
 
 PixelPoint = tuple[float, float]
@@ -28,21 +29,19 @@ class Calibration(BaseModel):
     ball_diameter_m: float = Field(laws.BALL_DIAMETER_M, gt=0.05, le=0.5)
     """Project key: the ball's true diameter, the ruler that turns pixel margins into metres."""
 
-    @model_validator(mode="after")
-    def _defines_a_line(self) -> "Calibration":
-        try:
-            self.line()
-        except GeometryError as error:
-            raise ValueError(str(error)) from None
-        return self
-
     def line(self) -> GoalLine:
         return GoalLine.through(self.goal_line[0], self.goal_line[1], self.goal_side)
 
 
 def load_calibration(path: str | Path) -> Calibration:
     """Load and check a calibration file; InputError (one line) on any fault."""
-    return load_model(path, Calibration, "goal_line and goal_side")
+    calibration = load_model(path, Calibration, "goal_line and goal_side")
+    try:
+        calibration.line()
+    except GeometryError as error:
+        field = "goal_line" if "goal_line" in str(error) else "goal_side"
+        raise InputError(path, field, str(error)) from None
+    return calibration
 
 
 def write_calibration(calibration: Calibration, path: Path, comment: str = "") -> None:

@@ -1,0 +1,483 @@
+"""Throughput and peak memory of the goal-line camera pipeline, at 1280x720 on one core.
+
+Run from the repository root:
+
+    python bench/bench_camera.py            # full run (a few minutes)
+    python bench/bench_camera.py --quick    # smoke run: few frames, one repeat
+    python bench/bench_camera.py --profile  # also cProfile render and detect+decide (top 10)
+
+Throughput figures are medians over repeats, measured in this process with
+cv2.setNumThreads(1). Peak memory is measured in child processes running the real
+command (`python -m camera_sim ...`), each reading its own high-water RSS at exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from camera_sim.commands import CLIP_FOURCC  # noqa: E402
+from camera_sim.detect.background import BACKGROUND_SAMPLES, Background, learn_background  # noqa: E402
+from camera_sim.matchplay import MatchPlay  # noqa: E402
+from camera_sim.pipeline import CameraJudge  # noqa: E402
+from camera_sim.scenario.loader import load_scenario  # noqa: E402
+from camera_sim.scenario.schema import Scenario, duration_of  # noqa: E402
+from camera_sim.sources.calibration import Calibration  # noqa: E402
+from camera_sim.sources.clip import ClipSource  # noqa: E402
+from camera_sim.sources.simulated import SimulatedCamera  # noqa: E402
+
+DEMO_MATCH = REPO_ROOT / "scenarios" / "demo_match.yaml"
+CLEAN_GOAL = REPO_ROOT / "scenarios" / "clean_goal.yaml"
+BENCH_RESOLUTION = (1280, 720)
+"""Every throughput row runs at this resolution (the demo match cameras' own)."""
+CLIP_RESOLUTION = (1920, 1080)
+"""The clips whose `video` peak memory is compared."""
+
+DETECT_TARGET_FPS = 2000.0
+PIPELINE_TARGET_FPS = 500.0
+VIDEO_TARGET_SHARE = 0.80
+"""`video` (decode + judge) must run at >= 80% of plain decoding."""
+MEMORY_TOLERANCE = 0.10
+"""Peaks for a clip / timeline of length L and 2L must agree within +-10%."""
+MEMORY_LIMIT_MB = 400.0
+BYTES_PER_MB = 1_000_000
+DOUBLING_GAP_S = 1.0
+"""The copy of an incident starts this long after the original ends (same goal, no overlap)."""
+MEMORY_WORKERS = 2
+"""Child processes run at the same time in the memory section (peak RSS is per process)."""
+
+HOUGH_ARGS = dict(method=cv2.HOUGH_GRADIENT, dp=1.5, minDist=20, param1=100, param2=20, minRadius=4, maxRadius=40)
+"""The naive baseline: Hough circles on every full grey frame."""
+
+PEAK_MARKER = "BENCH_PEAK_KB="
+CHILD_CODE = f"""
+import re, resource, runpy, sys
+status = 0
+try:
+    runpy.run_module("camera_sim", run_name="__main__", alter_sys=True)
+except SystemExit as stop:
+    status = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+try:
+    with open("/proc/self/status") as status_file:
+        peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", status_file.read()).group(1))
+except (OSError, AttributeError):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("{PEAK_MARKER}%d" % peak_kb, file=sys.stderr)
+sys.exit(status)
+"""
+"""`python -c CHILD_CODE ARGS` is `python -m camera_sim ARGS` that reports its peak RSS at exit.
+
+VmHWM is preferred to ru_maxrss: after fork+exec, Linux folds the parent's RSS into the
+child's ru_maxrss, and the parent here may hold gigabytes of pre-rendered frames."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much work each row does."""
+
+    name: str
+    render_frames: int | None
+    """Frames of the first demo camera for the render rows and the mp4 (None: all of them)."""
+    prerender_frames: int
+    """Frames kept in memory for detect+decide alone and for the Hough baseline."""
+    hough_frames: int
+    """Hough is ~100x slower than our detector: it runs on this many of the kept frames."""
+    slow_repeats: int
+    fast_repeats: int
+    clip_seconds: float
+    """L, the length of the shorter 1080p clip for the `video` memory rows."""
+    run_scenario: Path
+    """The timeline whose `run --no-publish` peak is compared with its doubled copy."""
+
+
+FULL = Settings("full", None, 1500, 150, slow_repeats=3, fast_repeats=5, clip_seconds=2.0, run_scenario=DEMO_MATCH)
+QUICK = Settings("quick", 150, 150, 5, slow_repeats=1, fast_repeats=3, clip_seconds=0.4, run_scenario=CLEAN_GOAL)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """One timed row: frames per repeat, frames/s median over repeats, CPU/wall, calls made."""
+
+    name: str
+    frames: int
+    repeats: int
+    fps: float
+    cpu_share: float
+    calls: int | None = None
+
+
+@dataclass(frozen=True)
+class Peak:
+    """Peak resident memory of one child command."""
+
+    name: str
+    frames: int
+    megabytes: float
+
+
+@dataclass(frozen=True)
+class Rig:
+    """The first demo camera and what a judge of its frames needs."""
+
+    camera: SimulatedCamera
+    calibration: Calibration
+    background: Background
+
+    def judge(self, background: Background | None = None, fps: float | None = None) -> CameraJudge:
+        """A fresh judge (as commands._run builds one), optionally on another background / fps."""
+        return CameraJudge(self.camera.camera_id, self.calibration, background or self.background,
+                           fps or self.camera.fps)
+
+
+def note(message: str) -> None:
+    """Progress line on stderr (the table goes to stdout)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- timing
+
+
+def measure(name: str, repeats: int, prepare: Callable[[], object], work: Callable[[object], tuple[int, int | None]]
+            ) -> Throughput:
+    """Time `work(prepare())` `repeats` times; prepare is untimed, work returns (frames, calls)."""
+    rates, shares, frames, calls = [], [], 0, None
+    for _ in range(repeats):
+        state = prepare()
+        wall, cpu = time.perf_counter(), time.process_time()
+        frames, calls = work(state)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        rates.append(frames / wall)
+        shares.append(cpu / wall)
+    return Throughput(name, frames, repeats, statistics.median(rates), statistics.median(shares), calls)
+
+
+def judge_frames(judge: CameraJudge, frames: Iterable[tuple[int, np.ndarray]]) -> tuple[int, int]:
+    """Feed frames to `process` in order, then `finish`; (frames seen, decisions made)."""
+    count = calls = 0
+    for index, frame in frames:
+        calls += len(judge.process(index, frame))
+        count += 1
+    return count, calls + len(judge.finish())
+
+
+def rendered(camera: SimulatedCamera, count: int) -> Iterator[tuple[int, np.ndarray]]:
+    """The first `count` frames of a simulated camera, rendered one by one."""
+    for index in range(count):
+        yield index, camera.render_frame(index)
+
+
+def render_only(camera: SimulatedCamera, count: int) -> tuple[int, None]:
+    """Render `count` frames and drop them."""
+    for _ in rendered(camera, count):
+        pass
+    return count, None
+
+
+def decode_only(path: Path) -> tuple[int, None]:
+    """Open the clip and read every frame with cv2.VideoCapture, nothing else."""
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    try:
+        while capture.read()[0]:
+            count += 1
+    finally:
+        capture.release()
+    return count, None
+
+
+def hough_only(frames: list[np.ndarray]) -> tuple[int, None]:
+    """The naive baseline: grey conversion and HoughCircles on every full frame."""
+    for frame in frames:
+        cv2.HoughCircles(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), **HOUGH_ARGS)
+    return len(frames), None
+
+
+# ---------------------------------------------------------------- throughput rows
+
+
+def build_rig() -> Rig:
+    """The demo match's first camera, its background and calibration, as commands._run makes them."""
+    play = MatchPlay.of(load_scenario(DEMO_MATCH))
+    camera = play.cameras[0]
+    if tuple(camera.config.resolution_px) != BENCH_RESOLUTION:
+        raise SystemExit(f"{DEMO_MATCH.name}: first camera is {camera.config.resolution_px}, expected {BENCH_RESOLUTION}")
+    background = learn_background(camera.sample(BACKGROUND_SAMPLES))  # also builds the renderer (untimed)
+    return Rig(camera, camera.calibration(play.ball_diameter_m), background)
+
+
+def prerender(camera: SimulatedCamera, count: int, keep: int, clip_path: Path) -> list[np.ndarray]:
+    """Render `count` frames once: all go into an mp4v clip, the first `keep` are returned."""
+    writer = cv2.VideoWriter(str(clip_path), cv2.VideoWriter_fourcc(*CLIP_FOURCC), camera.fps, BENCH_RESOLUTION)
+    if not writer.isOpened():
+        raise SystemExit(f"cannot write {clip_path}")
+    kept = []
+    try:
+        for index, frame in rendered(camera, count):
+            writer.write(frame)
+            if index < keep:
+                kept.append(frame)
+    finally:
+        writer.release()
+    return kept
+
+
+def spread(frames: list[np.ndarray], count: int) -> list[np.ndarray]:
+    """`count` frames spread evenly over the list."""
+    return [frames[int(i)] for i in np.linspace(0, len(frames) - 1, min(count, len(frames))).round()]
+
+
+def throughput_rows(settings: Settings, work_dir: Path) -> tuple[list[Throughput], dict]:
+    """All timed rows, and what --profile needs (rig, frames)."""
+    note("building the demo match's first camera (scene ray-casting, background)")
+    rig = build_rig()
+    count = min(settings.render_frames or rig.camera.frame_count, rig.camera.frame_count)
+    clip_path = work_dir / f"{rig.camera.camera_id}.mp4"
+    note(f"pre-rendering {count} frames into {clip_path.name}, keeping {settings.prerender_frames} in memory")
+    frames = prerender(rig.camera, count, settings.prerender_frames, clip_path)
+    clip = ClipSource(clip_path, rig.calibration.fps)
+    clip_background = learn_background(clip.sample(BACKGROUND_SAMPLES))  # `video` learns it from the clip
+
+    rows = []
+    note("render alone")
+    rows.append(measure("render alone", settings.slow_repeats, lambda: None,
+                        lambda _: render_only(rig.camera, count)))
+    note("detect+decide alone")
+    rows.append(measure("detect+decide alone (pre-rendered)", settings.fast_repeats, rig.judge,
+                        lambda judge: judge_frames(judge, enumerate(frames))))
+    note("render+detect+decide")
+    rows.append(measure("render+detect+decide", settings.slow_repeats, rig.judge,
+                        lambda judge: judge_frames(judge, rendered(rig.camera, count))))
+    note("video (decode + detect + decide)")
+    rows.append(measure("video (decode included)", settings.fast_repeats,
+                        lambda: rig.judge(clip_background, clip.fps), lambda judge: judge_frames(judge, clip.frames())))
+    note("plain decoding")
+    rows.append(measure("plain decoding (VideoCapture.read)", settings.fast_repeats, lambda: None,
+                        lambda _: decode_only(clip_path)))
+    note("HoughCircles baseline")
+    hough_frames = spread(frames, settings.hough_frames)
+    rows.append(measure("baseline: HoughCircles, full frame", settings.slow_repeats, lambda: None,
+                        lambda _: hough_only(hough_frames)))
+    return rows, {"rig": rig, "frames": frames}
+
+
+# ---------------------------------------------------------------- memory rows
+
+
+def scenario_document(scenario: Scenario) -> dict:
+    """A scenario as the plain YAML-able mapping a scenario file holds."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def write_scenario(document: dict, path: Path) -> Path:
+    """Check the document against the schema, then write it as a scenario file."""
+    Scenario.model_validate(document)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def clip_scenario(base: Scenario, resolution: tuple[int, int], duration_s: float) -> dict:
+    """The base scenario with every camera at `resolution` and every incident `duration_s` long."""
+    document = scenario_document(base)
+    document["cameras"] = [camera | {"resolution_px": list(resolution)} for camera in document["cameras"]]
+    document["timeline"] = [incident | {"duration_s": duration_s} for incident in document["timeline"]]
+    return document
+
+
+def doubled_scenario(base: Scenario) -> dict:
+    """The base timeline plus a copy of each incident starting DOUBLING_GAP_S after it ends."""
+    document = scenario_document(base)
+    copies = [entry | {"at": entry["at"] + duration_of(incident) + DOUBLING_GAP_S}
+              for entry, incident in zip(document["timeline"], base.timeline)]
+    document["timeline"] = sorted(document["timeline"] + copies, key=lambda entry: entry["at"])
+    return document
+
+
+def frame_total(scenario_path: Path) -> int:
+    """Frames all cameras of a scenario record (physics only, nothing rendered)."""
+    return sum(camera.frame_count for camera in MatchPlay.of(load_scenario(scenario_path)).cameras)
+
+
+def run_child(args: list[str], log_path: Path) -> float:
+    """Run `python -m camera_sim ARGS` in a child; its peak RSS in MB."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    with log_path.open("w", encoding="utf-8") as log:
+        result = subprocess.run([sys.executable, "-c", CHILD_CODE, *args], cwd=REPO_ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log, check=False)
+    text = log_path.read_text(encoding="utf-8")
+    found = re.findall(rf"^{PEAK_MARKER}(\d+)$", text, re.MULTILINE)
+    if result.returncode != 0 or not found:
+        raise SystemExit(f"child `camera_sim {' '.join(args)}` failed ({result.returncode}):\n{text[-2000:]}")
+    return int(found[-1]) * 1024 / BYTES_PER_MB
+
+
+def run_children(jobs: dict[str, list[str]], work_dir: Path) -> dict[str, float]:
+    """Run several children MEMORY_WORKERS at a time; name -> peak MB."""
+    with ThreadPoolExecutor(MEMORY_WORKERS) as pool:
+        futures = {name: pool.submit(run_child, args, work_dir / f"{name}.log") for name, args in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def memory_rows(settings: Settings, work_dir: Path) -> list[tuple[Peak, Peak]]:
+    """Pairs (length L, length 2L) of peak memory: `video` on 1080p clips, `run --no-publish`."""
+    clean_goal = load_scenario(CLEAN_GOAL)
+    lengths = {"L": settings.clip_seconds, "2L": 2 * settings.clip_seconds}
+    clip_dirs = {key: work_dir / f"clip-{key}" for key in lengths}
+    renders = {}
+    for key, seconds in lengths.items():
+        path = write_scenario(clip_scenario(clean_goal, CLIP_RESOLUTION, seconds), work_dir / f"clip-{key}.yaml")
+        renders[f"render-{key}"] = ["render", str(path), "--out", str(clip_dirs[key])]
+    note(f"rendering 1080p clips of {lengths['L']:g} s and {lengths['2L']:g} s (children)")
+    run_children(renders, work_dir)
+
+    base = load_scenario(settings.run_scenario)
+    doubled = write_scenario(doubled_scenario(base), work_dir / "doubled.yaml")
+    camera_id = clean_goal.cameras[0].id
+    jobs = {f"video-{key}": ["video", str(clip_dirs[key] / f"{camera_id}.mp4"), "--no-publish"] for key in lengths}
+    jobs |= {"run-L": ["run", str(settings.run_scenario), "--no-publish"], "run-2L": ["run", str(doubled), "--no-publish"]}
+    note("peak memory of video L / 2L and run L / 2L (children)")
+    peaks = run_children(jobs, work_dir)
+
+    clip_frames = {key: ClipSource(clip_dirs[key] / f"{camera_id}.mp4").announced_frames for key in lengths}
+    run_frames = {"L": frame_total(settings.run_scenario), "2L": frame_total(doubled)}
+    size = f"{CLIP_RESOLUTION[0]}x{CLIP_RESOLUTION[1]}"
+    return [
+        tuple(Peak(f"peak: video, {size} clip {key} = {lengths[key]:g} s", clip_frames[key], peaks[f"video-{key}"])
+              for key in lengths),
+        tuple(Peak(f"peak: run --no-publish, {settings.run_scenario.stem}{' doubled' if key == '2L' else ''}",
+                   run_frames[key], peaks[f"run-{key}"]) for key in lengths),
+    ]
+
+
+# ---------------------------------------------------------------- report
+
+
+def target_of(row: Throughput, by_name: dict[str, Throughput]) -> tuple[str, bool | None]:
+    """The row's target in words and whether it is met (None: no target)."""
+    if row.name.startswith("detect+decide"):
+        return f">= {DETECT_TARGET_FPS:,.0f} frames/s", row.fps >= DETECT_TARGET_FPS
+    if row.name.startswith("render+detect+decide"):
+        return f">= {PIPELINE_TARGET_FPS:,.0f} frames/s", row.fps >= PIPELINE_TARGET_FPS
+    if row.name.startswith("video"):
+        plain = next(r for name, r in by_name.items() if name.startswith("plain decoding"))
+        share = row.fps / plain.fps
+        return (f">= {VIDEO_TARGET_SHARE:.0%} of plain decoding (>= {VIDEO_TARGET_SHARE * plain.fps:,.0f}); "
+                f"is {share:.0%}"), share >= VIDEO_TARGET_SHARE
+    return "", None
+
+
+def verdict(met: bool | None) -> str:
+    """Rich markup for a target check."""
+    return "" if met is None else "[green]yes[/]" if met else "[bold red]NO[/]"
+
+
+def report_table(rows: list[Throughput], pairs: list[tuple[Peak, Peak]], settings: Settings) -> Table:
+    """The one table: throughput rows, then peak memory rows and their L / 2L ratios."""
+    table = Table(title=f"Goal-line camera benchmark ({settings.name} run; frames/s are medians over repeats)",
+                  title_justify="left")
+    for column, justify in (("measure", "left"), ("frames", "right"), ("repeats", "right"), ("value", "right"),
+                            ("x HoughCircles", "right"), ("cpu/wall", "right"), ("calls", "right"),
+                            ("target", "left"), ("met", "left")):
+        table.add_column(column, justify=justify)
+    by_name = {row.name: row for row in rows}
+    hough = next(row for row in rows if row.name.startswith("baseline"))
+    for row in rows:
+        target, met = target_of(row, by_name)
+        table.add_row(row.name, f"{row.frames:,}", str(row.repeats), f"{row.fps:,.1f} frames/s",
+                      f"{row.fps / hough.fps:,.1f}x", f"{row.cpu_share:.2f}",
+                      "" if row.calls is None else str(row.calls), target, verdict(met))
+    table.add_section()
+    for short, long in pairs:
+        for peak in (short, long):
+            table.add_row(peak.name, f"{peak.frames:,}", "1", f"{peak.megabytes:,.0f} MB", "", "", "", "", "")
+        ratio = long.megabytes / short.megabytes
+        met = abs(ratio - 1) <= MEMORY_TOLERANCE and max(short.megabytes, long.megabytes) < MEMORY_LIMIT_MB
+        table.add_row("  ratio 2L / L", "", "", f"{ratio:.3f}x", "", "", "",
+                      f"within +-{MEMORY_TOLERANCE:.0%}, both < {MEMORY_LIMIT_MB:.0f} MB", verdict(met))
+    return table
+
+
+def machine_lines(settings: Settings) -> list[str]:
+    """What the figures were measured on."""
+    cpu_model = ""
+    try:
+        cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                          if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return [
+        f"machine: {os.cpu_count()} CPUs ({cpu_model or platform.processor() or platform.machine()}), "
+        f"{platform.system()} {platform.release()}",
+        f"python {platform.python_version()}, OpenCV {cv2.__version__} (cv2.getNumThreads() = {cv2.getNumThreads()}), "
+        f"numpy {np.__version__}",
+        f"{settings.name} run: throughput at {BENCH_RESOLUTION[0]}x{BENCH_RESOLUTION[1]} on one core; "
+        "frames/s are medians over the repeats shown; cpu/wall ~1.00 confirms one busy core.",
+        f"peak memory: VmHWM of child `python -m camera_sim` processes ({MEMORY_WORKERS} at a time), "
+        f"MB = {BYTES_PER_MB:,} bytes.",
+    ]
+
+
+def print_profiles(console: Console, rig: Rig, frames: list[np.ndarray], render_count: int) -> None:
+    """cProfile top 10 (cumulative) of one detect+decide pass and of rendering."""
+    for title, action in (
+        (f"detect+decide over {len(frames)} pre-rendered frames", lambda: judge_frames(rig.judge(), enumerate(frames))),
+        (f"render of {render_count} frames", lambda: render_only(rig.camera, render_count)),
+    ):
+        profiler = cProfile.Profile()
+        profiler.runcall(action)
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(10)
+        console.print(f"\n[bold]profile: {title}[/] (top 10 by cumulative time)")
+        console.print(text.getvalue().strip(), markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure everything, print the machine, the table and (on request) the profiles."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: few frames, fewer repeats")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile top 10 of render and detect")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(1)
+    settings = QUICK if args.quick else FULL
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    for line in machine_lines(settings):
+        console.print(line, highlight=False)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-camera-") as work:
+        # Memory first: the children then run while this process is still small.
+        pairs = memory_rows(settings, Path(work))
+        rows, profile_inputs = throughput_rows(settings, Path(work))
+    console.print(report_table(rows, pairs, settings))
+    console.print(f"total benchmark time {time.perf_counter() - started:.0f} s", highlight=False)
+    if args.profile:
+        print_profiles(console, profile_inputs["rig"], profile_inputs["frames"], len(profile_inputs["frames"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

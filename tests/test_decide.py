@@ -1,0 +1,67 @@
+"""Law 10 at one camera, on plain numbers: distances in pixels from the goal line."""
+
+from __future__ import annotations
+
+import pytest
+
+from camera_sim.decide.crossing import CONFIRM_FRAMES, CrossingJudge
+
+RADIUS_PX = 10.0
+
+
+def feed(judge: CrossingJudge, centre_distances_px, first_frame: int = 0):
+    calls = []
+    for offset, distance in enumerate(centre_distances_px):
+        if distance is None:
+            calls += judge.ball_lost(first_frame + offset)
+        else:
+            calls += judge.observe(first_frame + offset, distance, RADIUS_PX)
+    return calls
+
+
+def test_a_ball_that_goes_wholly_over_is_a_goal_from_its_first_frame_over():
+    calls = feed(CrossingJudge(), [-30, -15, -2, 4, 12, 20])  # margins ... -6, +2, +10
+    assert [c.kind for c in calls] == ["goal"]
+    assert (calls[0].frame_index, calls[0].margin_px, calls[0].decided_frame) == (4, 2.0, 5)
+
+
+def test_the_goal_waits_for_confirming_evidence_in_a_following_frame():
+    judge = CrossingJudge()
+    assert feed(judge, [-30, 11]) == []  # one frame over is not yet a goal
+    assert [c.kind for c in feed(judge, [12], first_frame=2)] == ["goal"]
+    assert CONFIRM_FRAMES == 2
+
+
+def test_a_single_frame_blip_over_the_line_is_not_a_goal():
+    calls = feed(CrossingJudge(), [-30, -5, 11, -5, -30, -40])
+    assert [c.kind for c in calls] == ["no_goal"]
+
+
+def test_a_goal_is_given_once_however_long_the_ball_stays_in():
+    calls = feed(CrossingJudge(), [-30, 15, 20] + [40] * 200 + [None, 35, 30])
+    assert [c.kind for c in calls] == ["goal"]
+
+
+def test_a_ball_back_in_play_can_cross_again_for_a_second_goal():
+    calls = feed(CrossingJudge(), [-30, 15, 20, 25, -40, -45, -30, 15, 20])
+    assert [c.kind for c in calls] == ["goal", "goal"]
+
+
+def test_a_ball_part_over_that_comes_back_out_is_a_no_goal_at_its_deepest_frame():
+    calls = feed(CrossingJudge(), [-30, -8, -3, -1, -6, -25, -30])
+    assert [(c.kind, c.frame_index, c.margin_px) for c in calls] == [("no_goal", 3, -11.0)]
+
+
+def test_a_ball_part_over_that_leaves_the_view_is_a_no_goal():
+    calls = feed(CrossingJudge(), [-30, -5, -4, None])
+    assert [c.kind for c in calls] == ["no_goal"]
+
+
+def test_a_ball_that_never_reaches_the_line_gives_no_call():
+    assert feed(CrossingJudge(), [-60, -40, -20, -40, None]) == []
+
+
+def test_the_crossing_time_is_interpolated_between_frames():
+    calls = feed(CrossingJudge(), [-20, 6, 14, 22])  # margins -30, -4, 4, 12
+    assert calls[0].frame_index == 2
+    assert calls[0].crossing_frame == pytest.approx(1.5)

@@ -1,0 +1,69 @@
+"""Detection on rendered frames: the measured circle against the camera model's projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, goal_line_camera
+from camera_sim.camera.render import FrameRenderer
+from camera_sim.decide.goal_line import GoalLine
+from camera_sim.detect.background import learn_background
+from camera_sim.detect.ball_detector import BallDetector
+from camera_sim.physics.simulate import goal_frame_of
+from camera_sim.scenario.schema import Camera, Conditions, Geometry
+
+GEOMETRY = Geometry()
+RADIUS_M = GEOMETRY.ball_diameter_m / 2
+OUT_OF_VIEW_M = np.array([[0.0, -60.0, RADIUS_M]])
+
+
+@pytest.fixture(scope="module")
+def scene():
+    camera = goal_line_camera(Camera(id="test", goal="north"))
+    renderer = FrameRenderer(camera, goal_frame_of(GEOMETRY), Conditions(noise_sigma=2.0), seed=7)
+    background = learn_background([renderer.render(OUT_OF_VIEW_M) for _ in range(5)])
+    a, b, c = camera.image_line_of_plane(GOAL_LINE_NORMAL)
+    line = GoalLine((float(a), float(b)), float(c))
+    return camera, renderer, BallDetector(background, line), line
+
+
+def true_circle(camera, position_m):
+    centre = camera.project(np.array([position_m]))[0]
+    distance = np.linalg.norm(np.asarray(position_m) - camera.centre_m)
+    return centre, camera.focal_px * RADIUS_M / distance
+
+
+def test_a_ball_in_open_view_is_measured_to_a_fifth_of_a_pixel(scene):
+    camera, renderer, detector, _ = scene
+    position = (0.5, -1.5, 0.6)
+    found = detector.acquire(renderer.render(np.array([position])))
+    centre, radius = true_circle(camera, position)
+    assert found is not None and not found.radius_held
+    assert np.hypot(found.x_px - centre[0], found.y_px - centre[1]) < 0.2
+    assert found.radius_px == pytest.approx(radius, abs=0.2)
+
+
+def test_a_ball_wholly_over_is_measured_on_the_goal_side(scene):
+    camera, renderer, detector, line = scene
+    position = (-1.0, RADIUS_M + 0.05, RADIUS_M)  # trailing edge 5 cm over
+    found = detector.acquire(renderer.render(np.array([position])))
+    assert found is not None
+    margin_px = line.signed_distance_px((found.x_px, found.y_px)) - found.radius_px
+    assert margin_px * RADIUS_M / found.radius_px == pytest.approx(0.05, abs=0.005)
+
+
+def test_a_ball_cut_off_by_the_goal_frame_is_not_taken_for_a_ball_wholly_over(scene):
+    camera, renderer, detector, line = scene
+    position = (0.0, 0.03, RADIUS_M)  # centre 3 cm over: the crossbar hides the field-side part
+    frame = renderer.render(np.array([position]))
+    _, radius = true_circle(camera, position)
+    found = detector.measure(frame, tuple(camera.project(np.array([position]))[0]), radius, search_px=radius)
+    assert found is not None and found.radius_held
+    margin_px = line.signed_distance_px((found.x_px, found.y_px)) - found.radius_px
+    assert margin_px * RADIUS_M / found.radius_px == pytest.approx(0.03 - RADIUS_M, abs=0.01)
+
+
+def test_an_empty_frame_has_no_ball(scene):
+    _, renderer, detector, _ = scene
+    assert detector.acquire(renderer.render(OUT_OF_VIEW_M)) is None

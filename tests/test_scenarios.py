@@ -1,0 +1,63 @@
+"""Every shipped scenario: the decisions made from rendered pixels match the physics' truth."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from camera_sim.commands import FRAME_TOLERANCE, agrees, play_scenario
+from camera_sim.matchplay import MatchPlay
+from camera_sim.outputs import EventOutputs
+from camera_sim.scenario.loader import load_scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+MARGIN_ERROR_LIMIT_M = 0.015
+"""FIFA's goal-line technology tolerance: +-1.5 cm."""
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda path: path.stem)
+def played(request):
+    play = MatchPlay.of(load_scenario(request.param))
+    outputs = EventOutputs(None, None, stdout=io.StringIO())
+    return play, play_scenario(play, outputs), outputs.events
+
+
+def test_at_least_eight_scenarios_ship():
+    assert len(SCENARIOS) >= 8
+
+
+def test_each_incident_gets_the_decision_the_truth_calls_for(played):
+    play, decisions, _ = played
+    for camera in play.cameras:
+        for expected in play.expected_calls(camera):
+            mine = [d for d in decisions[camera.camera_id] if expected.first_frame <= d.frame_index <= expected.last_frame]
+            assert agrees(expected, mine), (camera.camera_id, expected, mine)
+
+
+def test_goal_frames_are_within_one_frame_and_margins_within_fifa_tolerance(played):
+    play, decisions, _ = played
+    for camera in play.cameras:
+        for expected in play.expected_calls(camera):
+            mine = [d for d in decisions[camera.camera_id] if expected.first_frame <= d.frame_index <= expected.last_frame]
+            for decision in mine:
+                if decision.kind == "goal":
+                    assert abs(decision.frame_index - expected.frame_index) <= FRAME_TOLERANCE
+                    assert abs(decision.margin_m - expected.margin_m) < MARGIN_ERROR_LIMIT_M
+                else:
+                    # a no-goal's margin is the deepest point; the ball was held there for a while
+                    truth = play.truths[expected.incident_index].deepest_margin_m
+                    assert abs(decision.margin_m - truth) < MARGIN_ERROR_LIMIT_M
+
+
+def test_every_event_has_the_contract_fields(played):
+    play, _, events = played
+    for event in events:
+        assert event["specversion"] == "1.0"
+        assert event["type"] in ("goalline.goal", "goalline.no_goal")
+        assert event["subject"] == play.scenario.match.id
+        assert event["datacontenttype"] == "application/json"
+        for field in ("match_id", "camera_id", "frame", "video_time_s", "margin_m", "margin_px"):
+            assert field in event["data"]
+        assert (event["data"]["margin_m"] > 0) == (event["type"] == "goalline.goal")
