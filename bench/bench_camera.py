@@ -70,6 +70,13 @@ DOUBLING_GAP_S = 1.0
 MEMORY_WORKERS = 2
 """Child processes run at the same time in the memory section (peak RSS is per process)."""
 
+ROW_RENDER = "render alone"
+ROW_DETECT = "detect+decide alone (pre-rendered)"
+ROW_PIPELINE = "render+detect+decide"
+ROW_VIDEO = "video (decode included)"
+ROW_DECODE = "plain decoding (VideoCapture.read)"
+ROW_HOUGH = "baseline: HoughCircles, full frame"
+
 HOUGH_ARGS = dict(method=cv2.HOUGH_GRADIENT, dp=1.5, minDist=20, param1=100, param2=20, minRadius=4, maxRadius=40)
 """The naive baseline: Hough circles on every full grey frame."""
 
@@ -250,8 +257,8 @@ def spread(frames: list[np.ndarray], count: int) -> list[np.ndarray]:
     return [frames[int(i)] for i in np.linspace(0, len(frames) - 1, min(count, len(frames))).round()]
 
 
-def throughput_rows(settings: Settings, work_dir: Path) -> tuple[list[Throughput], dict]:
-    """All timed rows, and what --profile needs (rig, frames)."""
+def throughput_rows(settings: Settings, work_dir: Path) -> tuple[list[Throughput], Rig, list[np.ndarray]]:
+    """All timed rows, with the rig and the pre-rendered frames (for --profile)."""
     note("building the demo match's first camera (scene ray-casting, background)")
     rig = build_rig()
     count = min(settings.render_frames or rig.camera.frame_count, rig.camera.frame_count)
@@ -263,25 +270,25 @@ def throughput_rows(settings: Settings, work_dir: Path) -> tuple[list[Throughput
 
     rows = []
     note("render alone")
-    rows.append(measure("render alone", settings.slow_repeats, lambda: None,
+    rows.append(measure(ROW_RENDER, settings.slow_repeats, lambda: None,
                         lambda _: render_only(rig.camera, count)))
     note("detect+decide alone")
-    rows.append(measure("detect+decide alone (pre-rendered)", settings.fast_repeats, rig.judge,
+    rows.append(measure(ROW_DETECT, settings.fast_repeats, rig.judge,
                         lambda judge: judge_frames(judge, enumerate(frames))))
     note("render+detect+decide")
-    rows.append(measure("render+detect+decide", settings.slow_repeats, rig.judge,
+    rows.append(measure(ROW_PIPELINE, settings.slow_repeats, rig.judge,
                         lambda judge: judge_frames(judge, rendered(rig.camera, count))))
     note("video (decode + detect + decide)")
-    rows.append(measure("video (decode included)", settings.fast_repeats,
+    rows.append(measure(ROW_VIDEO, settings.fast_repeats,
                         lambda: rig.judge(clip_background, clip.fps), lambda judge: judge_frames(judge, clip.frames())))
     note("plain decoding")
-    rows.append(measure("plain decoding (VideoCapture.read)", settings.fast_repeats, lambda: None,
+    rows.append(measure(ROW_DECODE, settings.fast_repeats, lambda: None,
                         lambda _: decode_only(clip_path)))
     note("HoughCircles baseline")
     hough_frames = spread(frames, settings.hough_frames)
-    rows.append(measure("baseline: HoughCircles, full frame", settings.slow_repeats, lambda: None,
+    rows.append(measure(ROW_HOUGH, settings.slow_repeats, lambda: None,
                         lambda _: hough_only(hough_frames)))
-    return rows, {"rig": rig, "frames": frames}
+    return rows, rig, frames
 
 
 # ---------------------------------------------------------------- memory rows
@@ -377,12 +384,12 @@ def memory_rows(settings: Settings, work_dir: Path) -> list[tuple[Peak, Peak]]:
 
 def target_of(row: Throughput, by_name: dict[str, Throughput]) -> tuple[str, bool | None]:
     """The row's target in words and whether it is met (None: no target)."""
-    if row.name.startswith("detect+decide"):
+    if row.name == ROW_DETECT:
         return f">= {DETECT_TARGET_FPS:,.0f} frames/s", row.fps >= DETECT_TARGET_FPS
-    if row.name.startswith("render+detect+decide"):
+    if row.name == ROW_PIPELINE:
         return f">= {PIPELINE_TARGET_FPS:,.0f} frames/s", row.fps >= PIPELINE_TARGET_FPS
-    if row.name.startswith("video"):
-        plain = next(r for name, r in by_name.items() if name.startswith("plain decoding"))
+    if row.name == ROW_VIDEO:
+        plain = by_name[ROW_DECODE]
         share = row.fps / plain.fps
         return (f">= {VIDEO_TARGET_SHARE:.0%} of plain decoding (>= {VIDEO_TARGET_SHARE * plain.fps:,.0f}); "
                 f"is {share:.0%}"), share >= VIDEO_TARGET_SHARE
@@ -403,7 +410,7 @@ def report_table(rows: list[Throughput], pairs: list[tuple[Peak, Peak]], setting
                             ("target", "left"), ("met", "left")):
         table.add_column(column, justify=justify)
     by_name = {row.name: row for row in rows}
-    hough = next(row for row in rows if row.name.startswith("baseline"))
+    hough = by_name[ROW_HOUGH]
     for row in rows:
         target, met = target_of(row, by_name)
         table.add_row(row.name, f"{row.frames:,}", str(row.repeats), f"{row.fps:,.1f} frames/s",
@@ -471,11 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-camera-") as work:
         # Memory first: the children then run while this process is still small.
         pairs = memory_rows(settings, Path(work))
-        rows, profile_inputs = throughput_rows(settings, Path(work))
+        rows, rig, frames = throughput_rows(settings, Path(work))
     console.print(report_table(rows, pairs, settings))
     console.print(f"total benchmark time {time.perf_counter() - started:.0f} s", highlight=False)
     if args.profile:
-        print_profiles(console, profile_inputs["rig"], profile_inputs["frames"], len(profile_inputs["frames"]))
+        print_profiles(console, rig, frames, len(frames))
     return 0
 
 

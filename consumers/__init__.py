@@ -1,0 +1,1 @@
+"""Consumers of goal-line events (the notifier arrives with the event-side issue)."""
