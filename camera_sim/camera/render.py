@@ -15,8 +15,10 @@ from camera_sim.physics.ball import GoalFrame
 from camera_sim.scenario.schema import Conditions
 
 BALL_BGR = np.array([238.0, 240.0, 242.0], np.float32)
-NOISE_BANK_SIZE = 12
+NOISE_BANK_SIZE = 8
 """Pre-drawn noise frames; each frame takes one at random (the eye cannot tell the repeat)."""
+NOISE_LIMIT = 127
+"""Noise is stored as int8 (a quarter of float32's memory); +-127 is over 3 sigma at the largest sigma allowed."""
 MAX_BLUR_SAMPLES = 24
 BLUR_SAMPLE_SPACING_PX = 1.0
 """Motion blur: one ball position per pixel of image motion during the exposure."""
@@ -43,7 +45,7 @@ class FrameRenderer:
         rng = np.random.default_rng(seed + 1)
         self._rng = np.random.default_rng(seed + 2)
         shape = scene.colour.shape
-        self._noise = [rng.normal(0.0, conditions.noise_sigma, shape).astype(np.float32) for _ in range(NOISE_BANK_SIZE)]
+        self._noise = [_noise_frame(rng, conditions.noise_sigma, shape) for _ in range(NOISE_BANK_SIZE)]
         self._noisy_backgrounds = [np.clip(self.layers.colour + n, 0, 255).astype(np.uint8) for n in self._noise]
         self.pixel_angle = 1.0 / camera.focal_px
         self._net_colour = (NET_BGR * conditions.lighting).astype(np.float32)
@@ -117,3 +119,8 @@ class FrameRenderer:
             ball = np.where(behind_net, ball * (1 - net_alpha) + self._net_colour * net_alpha, ball)
             total += background * (1 - coverage) + ball * coverage
         return total / len(positions)
+
+
+def _noise_frame(rng: np.random.Generator, sigma: float, shape) -> np.ndarray:
+    """Gaussian sensor noise, rounded to whole grey levels, as int8."""
+    return np.clip(np.rint(rng.normal(0.0, sigma, shape)), -NOISE_LIMIT, NOISE_LIMIT).astype(np.int8)

@@ -149,9 +149,19 @@ def _boards_and_stand(origin, d) -> tuple[np.ndarray, np.ndarray]:
     return np.where(on_board, t, stand), colour
 
 
+SCENE_BAND_ROWS = 64
+"""The scene is ray-cast 64 image rows at a time, so its float64 temporaries stay small."""
+
+
 def cast_scene(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, seed: int) -> SceneLayers:
     """Ray-cast the static scene once for a camera (a second or so at 1280x720)."""
     rng = np.random.default_rng(seed)
+    bands = [_cast_band(camera, goal, rays[top:top + SCENE_BAND_ROWS], rng)
+             for top in range(0, rays.shape[0], SCENE_BAND_ROWS)]
+    return SceneLayers(*[np.concatenate([band[k] for band in bands]) for k in range(4)])
+
+
+def _cast_band(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, rng: np.random.Generator):
     origin = camera.centre_m
     d = rays.astype(np.float64)
     surfaces = [_ground(origin, d, goal, rng), _goal_frame(origin, d, goal), _boards_and_stand(origin, d)]
@@ -165,9 +175,5 @@ def cast_scene(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, seed: i
     in_front = net_depth < depth
     net_alpha = np.where(in_front, net_alpha, 0.0)
     colour = colour * (1 - net_alpha[..., None]) + NET_BGR * net_alpha[..., None]
-    return SceneLayers(
-        colour=colour.astype(np.float32),
-        solid_depth_m=depth.astype(np.float32),
-        net_depth_m=np.where(in_front, net_depth, np.inf).astype(np.float32),
-        net_alpha=net_alpha.astype(np.float32),
-    )
+    return (colour.astype(np.float32), depth.astype(np.float32),
+            np.where(in_front, net_depth, np.inf).astype(np.float32), net_alpha.astype(np.float32))

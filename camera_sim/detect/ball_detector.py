@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from camera_sim.decide.goal_line import GoalLine
-from camera_sim.detect.background import COARSE_STRIDE, Background, mean_abs_difference
+from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view, mean_abs_difference
 
 MIN_THRESHOLD = 14.0
 NOISE_THRESHOLD_FACTOR = 8.0
@@ -43,6 +43,7 @@ MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
 OUTLIER_PX = 1.0
 GEOMETRIC_FIT_ITERATIONS = 8
+MIN_BLOB_PIXELS = 4
 MIN_FILL = 0.35
 """A ball blob fills at least this share of its bounding box (a disc fills pi/4)."""
 
@@ -73,20 +74,19 @@ class BallDetector:
 
     def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None) -> BallMeasurement | None:
         """Search the whole frame (coarsely) for the most ball-like blob and measure it."""
-        coarse = frame[::COARSE_STRIDE, ::COARSE_STRIDE]
-        mask = (mean_abs_difference(coarse, self.background.coarse) > self.threshold).astype(np.uint8)
-        count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        best, best_score = None, 0.0
-        for label in range(1, count):
-            left, top, width, height, area = stats[label]
-            radius = max(width, height) * COARSE_STRIDE / 2
-            fill = area / float(width * height)
-            if not (MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX) or fill < MIN_FILL or area < 2:
-                continue
-            roundness = min(width, height) / max(width, height)
-            score = area * roundness * fill
-            if score > best_score:
-                best, best_score = (centroids[label] * COARSE_STRIDE, radius), score
+        difference = mean_abs_difference(coarse_view(frame), self.background.coarse)
+        _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
+        if cv2.countNonZero(mask) == 0:
+            return None  # the usual case between incidents: nothing moves
+        centres, widths, heights, areas = _blobs(mask)
+        radii = np.maximum(widths, heights) * COARSE_STRIDE / 2
+        fills = areas / (widths * heights)
+        scores = areas * fills * np.minimum(widths, heights) / np.maximum(widths, heights)
+        ball_like = (radii >= MIN_RADIUS_PX) & (radii <= MAX_RADIUS_PX) & (fills >= MIN_FILL) & (areas >= 2)
+        best = None
+        if ball_like.any():
+            index = int(np.argmax(np.where(ball_like, scores, -1.0)))
+            best = (tuple(centres[index] * COARSE_STRIDE), float(radii[index]))
         if best is None:
             return None
         (x, y), radius = best
@@ -127,18 +127,23 @@ class BallDetector:
         return top, bottom, left, right
 
     def _nearest_blob(self, difference: np.ndarray, predicted, search_px: float):
-        mask = (difference > self.threshold).astype(np.uint8)
-        count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        best, best_distance = None, search_px
-        for label in range(1, count):
-            area = stats[label][4]
-            radius = max(stats[label][2], stats[label][3]) / 2
-            if area < 4 or radius < MIN_RADIUS_PX / 2:
-                continue
-            distance = math.hypot(centroids[label][0] - predicted[0], centroids[label][1] - predicted[1])
-            if distance <= best_distance:
-                best, best_distance = ((float(centroids[label][0]), float(centroids[label][1])), radius), distance
-        return best
+        """Centre and radius (window px) of the foreground blob nearest the prediction."""
+        _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
+        columns, rows = _set_pixels(mask)
+        if len(rows) < MIN_BLOB_PIXELS:
+            return None
+        distance_sq = (columns - predicted[0]) ** 2 + (rows - predicted[1]) ** 2
+        nearest = int(np.argmin(distance_sq))
+        if distance_sq[nearest] > search_px**2:
+            return None
+        # Labels only (stats for every blob cost 5x more): keep the blob holding the nearest pixel.
+        _, labels = cv2.connectedComponents(mask, connectivity=8)
+        mine = labels[rows, columns] == labels[rows[nearest], columns[nearest]]
+        rows, columns = rows[mine], columns[mine]
+        if len(rows) < MIN_BLOB_PIXELS:
+            return None
+        extent = max(columns.max() - columns.min(), rows.max() - rows.min()) + 1
+        return (float(columns.mean()), float(rows.mean())), extent / 2
 
     def _rim_points(self, difference: np.ndarray, centre, reach_px: float) -> np.ndarray:
         """Sub-pixel rim points along rays from `centre`, (N, 2) window pixels."""
@@ -184,7 +189,7 @@ class BallDetector:
             if arc < MIN_ACQUIRE_ARC_DEG or not plausible:
                 return None
             return BallMeasurement(float(x), float(y), float(radius), len(points) / RAY_COUNT, False)
-        x, y = _centre_with_radius(points, (x, y), expected_radius_px)
+        x, y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
         return BallMeasurement(float(x), float(y), float(expected_radius_px), len(points) / RAY_COUNT, True)
 
     def _drop_occlusion_edges(self, points: np.ndarray, size_px: float) -> np.ndarray:
@@ -192,68 +197,137 @@ class BallDetector:
         line_distance = points @ np.array(self.goal_line.normal, np.float32) + self.goal_line.offset
         on_line = np.abs(line_distance) <= LINE_EXCLUSION_PX
         in_zone = (line_distance < 0) & (line_distance > -OCCLUSION_ZONE_RADII * size_px)
-        columns = np.clip(np.round(points[:, 0]).astype(int), 0, self.background.static_edges.shape[1] - 1)
-        rows = np.clip(np.round(points[:, 1]).astype(int), 0, self.background.static_edges.shape[0] - 1)
-        on_static_edge = self.background.static_edges[rows, columns]
+        height, width = self.background.static_edges.shape
+        pixels = (points + 0.5).astype(np.int32)  # rim points lie inside the frame's window
+        np.clip(pixels, 0, (width - 1, height - 1), out=pixels)
+        on_static_edge = self.background.static_edges[pixels[:, 1], pixels[:, 0]]
         return points[~on_line & ~(in_zone & on_static_edge)]
 
 
+def _set_pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and rows of the non-zero pixels (cv2.findNonZero: several times faster than numpy here)."""
+    found = cv2.findNonZero(mask)
+    if found is None:
+        return np.empty(0, np.int32), np.empty(0, np.int32)
+    found = found.reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+def _blobs(mask: np.ndarray):
+    """Connected blobs of a sparse 0/1 mask: centres (K, 2) (x, y), widths, heights, areas (K,).
+
+    Labels from OpenCV, statistics from numpy over the few set pixels: OpenCV's own
+    statistics pass costs ten times more on a mostly empty mask.
+    """
+    columns, rows = _set_pixels(mask)
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
+    label_of = labels[rows, columns]
+    order = np.argsort(label_of, kind="stable")
+    label_of, rows, columns = label_of[order], rows[order], columns[order]
+    starts = np.flatnonzero(np.diff(label_of, prepend=-1))
+    areas = np.diff(np.append(starts, len(label_of))).astype(np.float64)
+    centres = np.stack([np.add.reduceat(columns, starts) / areas, np.add.reduceat(rows, starts) / areas], axis=1)
+    widths = (np.maximum.reduceat(columns, starts) - np.minimum.reduceat(columns, starts) + 1).astype(np.float64)
+    heights = (np.maximum.reduceat(rows, starts) - np.minimum.reduceat(rows, starts) + 1).astype(np.float64)
+    return centres, widths, heights, areas
+
+
 def _robust_circle_fit(points: np.ndarray):
-    """Circle fit that drops rim points spoilt by something else (net strings, a neighbour)."""
-    free = _circle_fit(points)
+    """Circle fit that drops rim points spoilt by something else (net strings, a neighbour):
+    algebraic fits to find the outliers, one geometric fit on the points kept."""
+    pts = points.astype(np.float64)
+    free = _algebraic_circle(pts)
     for _ in range(2):
         if free is None:
             return None
-        residual = np.abs(np.hypot(points[:, 0] - free[0], points[:, 1] - free[1]) - free[2])
-        keep = residual < max(OUTLIER_PX, 3 * float(np.median(residual)))
+        residual = np.abs(np.hypot(pts[:, 0] - free[0], pts[:, 1] - free[1]) - free[2])
+        middle = len(residual) // 2
+        keep = residual < max(OUTLIER_PX, 3 * float(np.partition(residual, middle)[middle]))  # 3 x median
         if keep.sum() < MIN_EDGE_POINTS or keep.all():
             break
-        points = points[keep]
-        free = _circle_fit(points) or free
-    return None if free is None else (free, points)
-
-
-def _circle_fit(points: np.ndarray) -> tuple[float, float, float] | None:
-    """Least-squares circle through points (N, 2): algebraic (Kasa) start, then geometric
-    Gauss-Newton, which does not shrink the radius on a partial arc as the algebraic fit does."""
-    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
-    mx, my = x.mean(), y.mean()
-    u, v = x - mx, y - my
-    design = np.stack([u, v, np.ones_like(u)], axis=1)
-    solution, *_ = np.linalg.lstsq(design, u * u + v * v, rcond=None)
-    a, b, c = solution
-    radius_sq = c + (a * a + b * b) / 4
-    if not np.isfinite(radius_sq) or radius_sq <= 0:
+        pts = pts[keep]
+        free = _algebraic_circle(pts) or free
+    if free is None:
         return None
-    estimate = np.array([a / 2, b / 2, np.sqrt(radius_sq)])
-    offsets = np.stack([u, v], axis=1)
+    refined = _geometric_circle(pts, free)
+    return (refined or free), pts
+
+
+def _algebraic_circle(points: np.ndarray) -> tuple[float, float, float] | None:
+    """Kasa's least-squares circle through points (N, 2) float64, in closed form."""
+    mean = points.mean(axis=0)
+    u, v = (points - mean).T
+    uu, vv, uv = u @ u, v @ v, u @ v
+    uuu, vvv, uvv, vuu = u @ (u * u), v @ (v * v), u @ (v * v), v @ (u * u)
+    determinant = uu * vv - uv * uv
+    if abs(determinant) < 1e-9:
+        return None
+    right_u, right_v = (uuu + uvv) / 2, (vvv + vuu) / 2
+    centre_u = (right_u * vv - right_v * uv) / determinant
+    centre_v = (right_v * uu - right_u * uv) / determinant
+    radius_sq = centre_u**2 + centre_v**2 + (uu + vv) / len(points)
+    if radius_sq <= 0:
+        return None
+    return float(mean[0] + centre_u), float(mean[1] + centre_v), float(np.sqrt(radius_sq))
+
+
+def _geometric_circle(points: np.ndarray, start) -> tuple[float, float, float] | None:
+    """Gauss-Newton on the distances to the circle: unlike the algebraic fit, it does not
+    shrink the radius when the rim points cover only part of the circle."""
+    x, y, radius = start
     for _ in range(GEOMETRIC_FIT_ITERATIONS):
-        delta = offsets - estimate[:2]
-        distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1e-9)
-        jacobian = np.column_stack([-delta / distance[:, None], -np.ones_like(distance)])
-        step, *_ = np.linalg.lstsq(jacobian, -(distance - estimate[2]), rcond=None)
-        estimate += step
-        if np.abs(step).max() < 1e-4:
+        dx, dy = points[:, 0] - x, points[:, 1] - y
+        distance = np.maximum(np.hypot(dx, dy), 1e-9)
+        cos, sin, residual = dx / distance, dy / distance, distance - radius
+        # Normal equations of J = [-cos, -sin, -1] against the residuals, solved by Cramer's rule
+        # (3x3 in plain floats: np.linalg.solve's call costs more than the arithmetic).
+        step = _solve3(
+            ((float(cos @ cos), float(cos @ sin), float(cos.sum())),
+             (float(cos @ sin), float(sin @ sin), float(sin.sum())),
+             (float(cos.sum()), float(sin.sum()), float(len(points)))),
+            (float(cos @ residual), float(sin @ residual), float(residual.sum())),
+        )
+        if step is None:
+            return None
+        x, y, radius = x + step[0], y + step[1], radius + step[2]
+        if max(abs(step[0]), abs(step[1]), abs(step[2])) < 1e-4:
             break
-    if not np.all(np.isfinite(estimate)) or estimate[2] <= 0:
+    if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(radius)) or radius <= 0:
         return None
-    return mx + estimate[0], my + estimate[1], float(estimate[2])
+    return float(x), float(y), float(radius)
 
 
-def _centre_with_radius(points: np.ndarray, start, radius: float, iterations: int = 6):
+def _solve3(matrix, right):
+    """Solve a 3x3 linear system by Cramer's rule; None when it is singular."""
+    (a, b, c), (d, e, f), (g, h, i) = matrix
+    determinant = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    if abs(determinant) < 1e-12:
+        return None
+    p, q, r = right
+    return (
+        (p * (e * i - f * h) - b * (q * i - f * r) + c * (q * h - e * r)) / determinant,
+        (a * (q * i - f * r) - p * (d * i - f * g) + c * (d * r - q * g)) / determinant,
+        (a * (e * r - q * h) - b * (d * r - q * g) + p * (d * h - e * g)) / determinant,
+    )
+
+
+def _centre_with_radius(points: np.ndarray, start, radius: float) -> tuple[float, float]:
     """Gauss-Newton for the centre of a circle of known radius through the points."""
-    centre = np.array(start, np.float64)
-    pts = points.astype(np.float64)
-    for _ in range(iterations):
-        offset = pts - centre
-        distance = np.maximum(np.hypot(offset[:, 0], offset[:, 1]), 1e-9)
-        residual = distance - radius
-        jacobian = -offset / distance[:, None]
-        step, *_ = np.linalg.lstsq(jacobian, -residual, rcond=None)
-        centre += step
-        if np.hypot(*step) < 1e-3:
+    x, y = start
+    for _ in range(GEOMETRIC_FIT_ITERATIONS):
+        dx, dy = points[:, 0] - x, points[:, 1] - y
+        distance = np.maximum(np.hypot(dx, dy), 1e-9)
+        cos, sin, residual = dx / distance, dy / distance, distance - radius
+        cc, ss, cs = cos @ cos, sin @ sin, cos @ sin
+        determinant = cc * ss - cs * cs
+        if abs(determinant) < 1e-9:
             break
-    return float(centre[0]), float(centre[1])
+        gu, gv = cos @ residual, sin @ residual
+        step_x, step_y = (gu * ss - gv * cs) / determinant, (gv * cc - gu * cs) / determinant
+        x, y = x + step_x, y + step_y
+        if abs(step_x) + abs(step_y) < 1e-3:
+            break
+    return float(x), float(y)
 
 
 def _arc_span_deg(points: np.ndarray, centre) -> float:
