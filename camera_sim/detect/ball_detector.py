@@ -43,6 +43,8 @@ MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
 OUTLIER_PX = 1.0
 GEOMETRIC_FIT_ITERATIONS = 8
+ALGEBRAIC_FIT_ARC_DEG = 300.0
+"""With rim all round, the algebraic fit is unbiased and the geometric refinement is skipped."""
 MIN_BLOB_PIXELS = 4
 MIN_FILL = 0.35
 """A ball blob fills at least this share of its bounding box (a disc fills pi/4)."""
@@ -70,7 +72,8 @@ class BallDetector:
         self.threshold = max(MIN_THRESHOLD, NOISE_THRESHOLD_FACTOR * background.noise_level)
         angles = np.linspace(0.0, 2 * math.pi, RAY_COUNT, endpoint=False)
         self._directions = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
-        self._angles = angles
+        self._line_normal = np.array(goal_line.normal, np.float32)
+        self._ray_grids: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None) -> BallMeasurement | None:
         """Search the whole frame (coarsely) for the most ball-like blob and measure it."""
@@ -109,7 +112,7 @@ class BallDetector:
             return None
         top, bottom, left, right = window
         difference = mean_abs_difference(frame[top:bottom, left:right], self.background.image[top:bottom, left:right])
-        blob = self._nearest_blob(difference, (predicted[0] - left, predicted[1] - top), search_px)
+        blob = self._nearest_blob(difference, (predicted[0] - left, predicted[1] - top), search_px, size_px)
         if blob is None:
             return None
         centre, radius = blob
@@ -126,7 +129,7 @@ class BallDetector:
             return None
         return top, bottom, left, right
 
-    def _nearest_blob(self, difference: np.ndarray, predicted, search_px: float):
+    def _nearest_blob(self, difference: np.ndarray, predicted, search_px: float, size_px: float):
         """Centre and radius (window px) of the foreground blob nearest the prediction."""
         _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
         columns, rows = _set_pixels(mask)
@@ -136,20 +139,32 @@ class BallDetector:
         nearest = int(np.argmin(distance_sq))
         if distance_sq[nearest] > search_px**2:
             return None
-        # Labels only (stats for every blob cost 5x more): keep the blob holding the nearest pixel.
-        _, labels = cv2.connectedComponents(mask, connectivity=8)
-        mine = labels[rows, columns] == labels[rows[nearest], columns[nearest]]
-        rows, columns = rows[mine], columns[mine]
-        if len(rows) < MIN_BLOB_PIXELS:
-            return None
+        if distance_sq.max() > (search_px + 2 * size_px) ** 2:
+            # Something else moves in the window too: keep the blob holding the nearest pixel
+            # (labels only: OpenCV's statistics of every blob cost five times more).
+            _, labels = cv2.connectedComponents(mask, connectivity=8)
+            mine = labels[rows, columns] == labels[rows[nearest], columns[nearest]]
+            rows, columns = rows[mine], columns[mine]
+            if len(rows) < MIN_BLOB_PIXELS:
+                return None
+        count = len(rows)
         extent = max(columns.max() - columns.min(), rows.max() - rows.min()) + 1
-        return (float(columns.mean()), float(rows.mean())), extent / 2
+        return (float(columns.sum()) / count, float(rows.sum()) / count), extent / 2
+
+    def _ray_grid(self, count: int):
+        """Ray sample distances (count,) and their x / y offsets (RAY_COUNT, count), cached by length."""
+        grid = self._ray_grids.get(count)
+        if grid is None:
+            steps = np.arange(count, dtype=np.float32) * np.float32(RAY_STEP_PX)
+            grid = (steps, self._directions[:, :1] * steps, self._directions[:, 1:] * steps)
+            self._ray_grids[count] = grid
+        return grid
 
     def _rim_points(self, difference: np.ndarray, centre, reach_px: float) -> np.ndarray:
         """Sub-pixel rim points along rays from `centre`, (N, 2) window pixels."""
-        steps = np.arange(0.0, reach_px, RAY_STEP_PX, dtype=np.float32)
-        map_x = (centre[0] + self._directions[:, :1] * steps).astype(np.float32)
-        map_y = (centre[1] + self._directions[:, 1:] * steps).astype(np.float32)
+        steps, offset_x, offset_y = self._ray_grid(int(math.ceil(reach_px / RAY_STEP_PX)))
+        map_x = offset_x + np.float32(centre[0])
+        map_y = offset_y + np.float32(centre[1])
         profiles = cv2.remap(difference, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # The ball is shaded, so its contrast falls towards the limb: the rim is where the
         # profile falls to half the level found just inside it, not half the central level.
@@ -180,8 +195,7 @@ class BallDetector:
         free = _robust_circle_fit(points)
         if free is None:
             return None
-        (x, y, radius), points = free
-        arc = _arc_span_deg(points, (x, y))
+        (x, y, radius), points, arc = free
         plausible = MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX
         if arc >= FULL_FIT_ARC_DEG and plausible:
             return BallMeasurement(float(x), float(y), float(radius), len(points) / RAY_COUNT, False)
@@ -194,9 +208,12 @@ class BallDetector:
 
     def _drop_occlusion_edges(self, points: np.ndarray, size_px: float) -> np.ndarray:
         """Remove rim points that the goal frame, not the ball, made (see OCCLUSION_ZONE_RADII)."""
-        line_distance = points @ np.array(self.goal_line.normal, np.float32) + self.goal_line.offset
+        line_distance = points @ self._line_normal + self.goal_line.offset
+        near_line = (line_distance > -OCCLUSION_ZONE_RADII * size_px) & (line_distance <= LINE_EXCLUSION_PX)
+        if not near_line.any():
+            return points  # the usual case: the ball is away from the line
         on_line = np.abs(line_distance) <= LINE_EXCLUSION_PX
-        in_zone = (line_distance < 0) & (line_distance > -OCCLUSION_ZONE_RADII * size_px)
+        in_zone = near_line & (line_distance < 0)
         height, width = self.background.static_edges.shape
         pixels = (points + 0.5).astype(np.int32)  # rim points lie inside the frame's window
         np.clip(pixels, 0, (width - 1, height - 1), out=pixels)
@@ -249,8 +266,10 @@ def _robust_circle_fit(points: np.ndarray):
         free = _algebraic_circle(pts) or free
     if free is None:
         return None
-    refined = _geometric_circle(pts, free)
-    return (refined or free), pts
+    arc = _arc_span_deg(pts, free[:2])
+    if arc < ALGEBRAIC_FIT_ARC_DEG:
+        free = _geometric_circle(pts, free) or free
+    return free, pts, arc
 
 
 def _algebraic_circle(points: np.ndarray) -> tuple[float, float, float] | None:
