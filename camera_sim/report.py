@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console(stderr=True)
+PIPED_WIDTH = 160
+"""Columns of the summary when stderr is not a terminal (a log file should not wrap a row)."""
+console = Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
 
 
 class _NoProgress:

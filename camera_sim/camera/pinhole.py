@@ -69,6 +69,6 @@ def goal_line_camera(camera: Camera) -> PinholeCamera:
     right, down = (math.cos(roll) * right + math.sin(roll) * down, -math.sin(roll) * right + math.cos(roll) * down)
     R = np.stack([right, down, forward])
     width, height = camera.resolution_px
-    focal = (height / 2) / math.tan(math.radians(camera.fov_deg) / 2)
+    focal = camera.focal_px or (height / 2) / math.tan(math.radians(camera.fov_deg) / 2)
     K = np.array([[focal, 0.0, (width - 1) / 2], [0.0, focal, (height - 1) / 2], [0.0, 0.0, 1.0]])
     return PinholeCamera(K=K, R=R, t=-R @ centre, width_px=width, height_px=height)

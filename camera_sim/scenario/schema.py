@@ -73,6 +73,8 @@ class Camera(_Strict):
     """Point the optical axis passes through (goal frame); keep y at 0 to keep the line upright."""
     fov_deg: float = Field(24.0, gt=1.0, lt=120.0)
     """Vertical field of view."""
+    focal_px: float | None = Field(None, gt=50.0, le=50000.0)
+    """Focal length in pixels; when given, it sets the zoom instead of fov_deg."""
     roll_deg: float = Field(0.0, ge=-45.0, le=45.0)
     exposure_s: float = Field(0.0005, ge=0.0, le=0.04)
     """Shutter time; the ball is smeared over its path during it (motion blur)."""
