@@ -17,7 +17,7 @@ from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view,
 
 MIN_THRESHOLD = 14.0
 NOISE_THRESHOLD_FACTOR = 8.0
-"""Foreground: a channel-mean difference above max(MIN_THRESHOLD, 8 x the background noise)."""
+"""Foreground: a difference (grey levels) above max(MIN_THRESHOLD, 8 x the background's noise)."""
 MIN_RADIUS_PX = 2.5
 MAX_RADIUS_PX = 120.0
 RAY_COUNT = 48
@@ -25,9 +25,9 @@ RAY_STEP_PX = 0.5
 RAY_REACH = 1.9
 """Radial edge search from 0 to 1.9 x the expected radius."""
 EDGE_LEVEL = 0.5
+"""The rim is where the difference falls to half of its level inside the ball (anti-aliased edge)."""
 RIM_INSIDE_STEPS = 4
 """The local ball level is the brightest difference within 4 ray steps (2 px) inside the rim."""
-"""The rim is where the difference falls to half of its level inside the ball (anti-aliased edge)."""
 LINE_EXCLUSION_PX = 1.5
 """Rim points this close to the goal line are dropped: the goal frame stands in the line's plane,
 so the edge it cuts into a ball on the goal side lies on the line and is not the ball's rim."""
@@ -42,6 +42,7 @@ the track's radius is held and only the centre is fitted."""
 MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
 OUTLIER_PX = 1.0
+"""Rim points farther than max(1 px, 3 x the median residual) from the fitted circle are dropped."""
 GEOMETRIC_FIT_ITERATIONS = 8
 ALGEBRAIC_FIT_ARC_DEG = 300.0
 """With rim all round, the algebraic fit is unbiased and the geometric refinement is skipped."""
@@ -81,20 +82,11 @@ class BallDetector:
         _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
         if cv2.countNonZero(mask) == 0:
             return None  # the usual case between incidents: nothing moves
-        centres, widths, heights, areas = _blobs(mask)
-        radii = np.maximum(widths, heights) * COARSE_STRIDE / 2
-        fills = areas / (widths * heights)
-        scores = areas * fills * np.minimum(widths, heights) / np.maximum(widths, heights)
-        ball_like = (radii >= MIN_RADIUS_PX) & (radii <= MAX_RADIUS_PX) & (fills >= MIN_FILL) & (areas >= 2)
-        best = None
-        if ball_like.any():
-            index = int(np.argmax(np.where(ball_like, scores, -1.0)))
-            best = (tuple(centres[index] * COARSE_STRIDE), float(radii[index]))
-        if best is None:
+        found = _most_ball_like(mask)
+        if found is None:
             return None
-        (x, y), radius = best
-        return self.measure(frame, (float(x), float(y)), expected_radius_px, search_px=2 * radius + 4,
-                            rough_radius_px=radius)
+        centre, radius = found
+        return self.measure(frame, centre, expected_radius_px, search_px=2 * radius + 4, rough_radius_px=radius)
 
     def measure(
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,
@@ -247,6 +239,20 @@ def _blobs(mask: np.ndarray):
     widths = (np.maximum.reduceat(columns, starts) - np.minimum.reduceat(columns, starts) + 1).astype(np.float64)
     heights = (np.maximum.reduceat(rows, starts) - np.minimum.reduceat(rows, starts) + 1).astype(np.float64)
     return centres, widths, heights, areas
+
+
+def _most_ball_like(coarse_mask: np.ndarray) -> tuple[tuple[float, float], float] | None:
+    """Centre and radius (full-frame px) of the roundest, fullest, largest blob of a coarse mask."""
+    centres, widths, heights, areas = _blobs(coarse_mask)
+    radii = np.maximum(widths, heights) * COARSE_STRIDE / 2
+    fills = areas / (widths * heights)
+    scores = areas * fills * np.minimum(widths, heights) / np.maximum(widths, heights)
+    ball_like = (radii >= MIN_RADIUS_PX) & (radii <= MAX_RADIUS_PX) & (fills >= MIN_FILL) & (areas >= 2)
+    if not ball_like.any():
+        return None
+    best = int(np.argmax(np.where(ball_like, scores, -1.0)))
+    x, y = centres[best] * COARSE_STRIDE
+    return (float(x), float(y)), float(radii[best])
 
 
 def _robust_circle_fit(points: np.ndarray):
