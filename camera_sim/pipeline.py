@@ -18,6 +18,9 @@ from camera_sim.track.kalman import BallTrack
 TRACK_MEMORY_S = 0.1
 """How long a track outlives its last measurement (a ball behind the crossbar's band for a few
 frames is the same ball); after that the ball counts as out of view."""
+PRECISE_ZONE_RADII = 5.0
+"""The rim is fitted to sub-pixel precision only when the ball may be within 5 radii of the line:
+farther away no call is at stake, and its centroid is enough to follow it (half the cost)."""
 SAME_BALL_SEARCH_FACTOR = 3.0
 """A ball found by a whole-frame search this close to the track's prediction (in search radii)
 continues the track; farther away it is a new appearance."""
@@ -73,7 +76,9 @@ class CameraJudge:
         predicted, search_px = None, 0.0
         if self.track is not None:
             predicted, search_px = self.track.predict(), self.track.search_radius_px()
-            found = self.detector.measure(frame, predicted, self.track.radius_px, search_px)
+            near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
+                PRECISE_ZONE_RADII * self.track.radius_px + search_px)
+            found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line)
             if found is not None:
                 return self._continue_track(found)
             self.track.miss()

@@ -90,13 +90,15 @@ class BallDetector:
 
     def measure(
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,
-        search_px: float, rough_radius_px: float | None = None,
+        search_px: float, rough_radius_px: float | None = None, precise: bool = True,
     ) -> BallMeasurement | None:
         """Measure the ball near `predicted` (px).
 
         expected_radius_px: radius the track expects (held when little rim is visible);
         None when there is no track yet. search_px: how far from `predicted` the centre may be.
         rough_radius_px: size hint for the search window when there is no expected radius.
+        precise: fit the rim to sub-pixel precision; False (with an expected radius) returns the
+        blob's centroid and the expected radius, enough to follow a ball far from the line.
         """
         size_px = expected_radius_px or rough_radius_px or MIN_RADIUS_PX
         window = self._window(frame.shape, predicted, search_px + RAY_REACH * size_px + 2)
@@ -108,6 +110,8 @@ class BallDetector:
         if blob is None:
             return None
         centre, radius = blob
+        if not precise and expected_radius_px is not None:
+            return BallMeasurement(centre[0] + left, centre[1] + top, expected_radius_px, 0.0, radius_held=True)
         reach = RAY_REACH * max(radius, size_px)
         points = self._rim_points(difference.astype(np.float32), centre, reach)
         points = points + np.array([left, top], np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 PROCESS_NOISE_PX = 2.0
 """Unmodelled acceleration per frame (bounces, deflections, gravity in the image)."""
 MEASUREMENT_NOISE_PX = 0.3
-RADIUS_SMOOTHING = 0.3
+RADIUS_SMOOTHING = 0.5
 """Weight of a new free-fit radius in the track's running radius."""
 
 
