@@ -67,8 +67,9 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
     play = MatchPlay.of(scenario)
+    _note_idle_cameras(play)
     decisions = play_scenario(play, outputs, realtime)
-    rows = [row for camera in play.cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
+    rows = [row for camera in play.recording_cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
     print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}",
                   sorted(rows, key=lambda row: row.incident_index))
     return 0
@@ -76,30 +77,36 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
 
 def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False) -> dict[str, list[LineDecision]]:
     """Render every camera's frames in match-clock order, judge them, emit events; decisions by camera."""
+    cameras = play.recording_cameras
     judges = {}
-    for camera in play.cameras:
+    for camera in cameras:
         background = learn_background(camera.sample(BACKGROUND_SAMPLES))
         calibration = camera.calibration(play.ball_diameter_m)
         judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps)
-    decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in play.cameras}
+    decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in cameras}
 
     def emit(camera, made: list[LineDecision]) -> None:
         for decision in made:
             _emit_run_decision(play, camera, decision, outputs)
             decisions[camera.camera_id].append(decision)
 
-    schedule = heapq.merge(*[_frame_schedule(n, camera) for n, camera in enumerate(play.cameras)])
+    schedule = heapq.merge(*[_frame_schedule(n, camera) for n, camera in enumerate(cameras)])
     pace = _MatchPace() if realtime else None
-    with progress(play.scenario.match.id, sum(c.frame_count for c in play.cameras)) as bar:
+    with progress(play.scenario.match.id, sum(c.frame_count for c in cameras)) as bar:
         for clock, n, frame_index in schedule:
-            camera = play.cameras[n]
+            camera = cameras[n]
             if pace:
                 pace.wait_for(clock)
             emit(camera, judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)))
             bar.update()
-    for camera in play.cameras:
+    for camera in cameras:
         emit(camera, judges[camera.camera_id].finish())
     return decisions
+
+
+def _note_idle_cameras(play: MatchPlay) -> None:
+    for camera_id in play.idle_camera_ids:
+        console.print(f"note: camera {camera_id} records nothing (no incident at its goal)", highlight=False)
 
 
 class _MatchPace:
@@ -165,8 +172,9 @@ def render(scenario_path: Path, out_dir: Path) -> int:
     scenario = load_scenario(scenario_path)
     play = MatchPlay.of(scenario)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _note_idle_cameras(play)
     truth = {"scenario": str(scenario_path), "match_id": scenario.match.id, "cameras": {}}
-    for camera in play.cameras:
+    for camera in play.recording_cameras:
         clip_path = out_dir / f"{camera.camera_id}.mp4"
         width, height = camera.config.resolution_px
         writer = cv2.VideoWriter(str(clip_path), cv2.VideoWriter_fourcc(*CLIP_FOURCC), camera.fps, (width, height))
@@ -186,7 +194,7 @@ def render(scenario_path: Path, out_dir: Path) -> int:
             for call in play.expected_calls(camera)
         ]
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2), encoding="utf-8")
-    console.print(f"wrote {len(play.cameras)} clip(s), calibrations and truth.json to {out_dir}")
+    console.print(f"wrote {len(play.recording_cameras)} clip(s), calibrations and truth.json to {out_dir}")
     return 0
 
 

@@ -43,6 +43,15 @@ class MatchPlay:
         return cls(scenario, trajectories, truths, cameras)
 
     @property
+    def recording_cameras(self) -> list[SimulatedCamera]:
+        """Cameras that record something: a camera whose goal sees no incident has no frames."""
+        return [camera for camera in self.cameras if camera.frame_count > 0]
+
+    @property
+    def idle_camera_ids(self) -> list[str]:
+        return [camera.camera_id for camera in self.cameras if camera.frame_count == 0]
+
+    @property
     def ball_diameter_m(self) -> float:
         return self.scenario.geometry.ball_diameter_m
 

@@ -21,9 +21,10 @@ frames is the same ball); after that the ball counts as out of view."""
 PRECISE_ZONE_RADII = 5.0
 """The rim is fitted to sub-pixel precision only when the ball may be within 5 radii of the line:
 farther away no call is at stake, and its centroid is enough to follow it (half the cost)."""
-SAME_BALL_SEARCH_FACTOR = 3.0
-"""A ball found by a whole-frame search this close to the track's prediction (in search radii)
-continues the track; farther away it is a new appearance."""
+MAX_BALL_SPEED_MPS = 45.0
+"""Faster than the hardest shots measured (about 130 km/h = 36 m/s): a ball found by a whole-frame
+search within this much motion of the track's prediction continues the track (at 25 frames/s a
+shot moves over a metre between frames); farther away it is a new appearance."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class CameraJudge:
         self.track: BallTrack | None = None
         self.last_frame = -1
         self.memory_frames = max(1, round(TRACK_MEMORY_S * fps))
+        self.max_step_radii = MAX_BALL_SPEED_MPS / fps / self.ball_radius_m
+        """The farthest a ball can move between frames, in ball radii."""
         self.known_radius_px: float | None = None
         """The last track's radius: lent to a re-acquired ball that shows too little rim to measure it."""
 
@@ -84,7 +87,8 @@ class CameraJudge:
             self.track.miss()
         found = self.detector.acquire(frame, self.track.radius_px if self.track else self.known_radius_px)
         if self.track is not None and found is not None and predicted is not None:
-            if np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) <= SAME_BALL_SEARCH_FACTOR * search_px:
+            reach_px = search_px + self.max_step_radii * self.track.radius_px
+            if np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) <= reach_px:
                 return self._continue_track(found)
         if self.track is not None and (found is not None or self.track.misses > self.memory_frames):
             self.known_radius_px, self.track = self.track.radius_px, None

@@ -6,13 +6,16 @@ import io
 from pathlib import Path
 
 import pytest
+import yaml
 
 from camera_sim.commands import FRAME_TOLERANCE, agrees, play_scenario
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
 from camera_sim.scenario.loader import load_scenario
+from camera_sim.scenario.schema import Scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
 MARGIN_ERROR_LIMIT_M = 0.015
 """FIFA's goal-line technology tolerance: +-1.5 cm."""
 
@@ -61,3 +64,24 @@ def test_every_event_has_the_contract_fields(played):
         for field in ("match_id", "camera_id", "frame", "video_time_s", "margin_m", "margin_px"):
             assert field in event["data"]
         assert (event["data"]["margin_m"] > 0) == (event["type"] == "goalline.goal")
+
+
+def _clean_goal_with_cameras(*cameras: dict):
+    document = yaml.safe_load((SCENARIO_DIR / "clean_goal.yaml").read_text())
+    document["cameras"] += list(cameras)
+    return MatchPlay.of(Scenario.model_validate(document))
+
+
+def test_a_25_fps_camera_keeps_a_shot_that_moves_a_metre_between_frames():
+    play = _clean_goal_with_cameras({"id": "slow", "goal": "north", "fps": 25, "resolution_px": [1920, 1080]})
+    decisions = play_scenario(play, EventOutputs(None, None, stdout=io.StringIO()))
+    slow = next(camera for camera in play.cameras if camera.camera_id == "slow")
+    expected = play.expected_calls(slow)[0]
+    assert agrees(expected, decisions["slow"])
+
+
+def test_a_camera_whose_goal_sees_no_incident_records_nothing_and_the_others_go_on():
+    play = _clean_goal_with_cameras({"id": "idle", "goal": "south"})
+    decisions = play_scenario(play, EventOutputs(None, None, stdout=io.StringIO()))
+    assert play.idle_camera_ids == ["idle"]
+    assert [d.kind for d in decisions["north-gl"]] == ["goal"]
