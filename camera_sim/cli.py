@@ -10,7 +10,7 @@ from pathlib import Path
 from broker.publisher import BrokerUnavailable, connect_publisher
 from camera_sim import commands
 from camera_sim.errors import InputError
-from camera_sim.outputs import EventOutputs
+from camera_sim.outputs import EventOutputs, open_events_file
 
 DEFAULT_BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
 
@@ -22,13 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     def add_event_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--broker", default=None, help="AMQP URL (default: $AMQP_URL, else local guest)")
         command.add_argument("--no-publish", action="store_true", help="run without a broker")
-        command.add_argument("--events-out", type=Path, help="also append every event to this JSON-lines file")
+        command.add_argument("--events-out", type=Path, help="also write every event to this JSON-lines file")
 
     run = sub.add_parser("run", help="play a scenario: physics, rendered frames, decisions, events")
     run.add_argument("scenario", type=Path)
     add_event_options(run)
     run.add_argument("--realtime", action="store_true", help="release frames at match pace")
-    run.add_argument("--seed", type=int, help="override the scenario's random seed")
+    run.add_argument("--seed", type=_non_negative, help="override the scenario's random seed (0 or more)")
 
     render = sub.add_parser("render", help="write each camera's clip, calibration and truth.json")
     render.add_argument("scenario", type=Path)
@@ -43,14 +43,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _outputs(args: argparse.Namespace) -> EventOutputs:
-    """Made only once the inputs are known good, so bad input never waits for a broker."""
+    """Made only once the inputs are known good, so bad input never waits for a broker;
+    the events file before the broker, so a bad path never costs a connection."""
+    events_file = open_events_file(args.events_out) if args.events_out else None
     publisher = None
     if not args.no_publish:
-        publisher = connect_publisher(args.broker or os.environ.get("AMQP_URL") or DEFAULT_BROKER_URL)
-    return EventOutputs(args.events_out, publisher)
+        try:
+            publisher = connect_publisher(args.broker or os.environ.get("AMQP_URL") or DEFAULT_BROKER_URL)
+        except BrokerUnavailable:
+            if events_file:
+                events_file.close()
+            raise
+    return EventOutputs(events_file, publisher)
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status of CONTRACT section 1 (0, 2 bad input, 3 broker)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "render":

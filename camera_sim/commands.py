@@ -14,45 +14,21 @@ from pathlib import Path
 
 import cv2
 
-from broker.events import cloud_event
+from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
-from camera_sim.matchplay import ExpectedCall, MatchPlay, clock_text
+from camera_sim.matchplay import MatchPlay, clock_text
 from camera_sim.outputs import EventOutputs
 from camera_sim.pipeline import CameraJudge, LineDecision
-from camera_sim.report import SummaryRow, console, print_decisions, print_summary, progress
+from camera_sim.report import console, print_decisions, print_summary, progress
 from camera_sim.scenario.loader import load_scenario
-from camera_sim.scenario.schema import Scenario
+from camera_sim.scenario.schema import IDENTIFIER_PATTERN, Scenario
 from camera_sim.sources.calibration import Calibration, load_calibration, write_calibration
 from camera_sim.sources.clip import ClipSource
+from camera_sim.truth_check import summary_rows
 
 CLIP_FOURCC = "mp4v"
 """MPEG-4 Part 2: written by every OpenCV build (H.264 needs an encoder the wheels lack)."""
-FRAME_TOLERANCE = 1
-"""A decision's frame agrees with the truth within one frame."""
-
-
-def decision_data(decision: LineDecision, match_id: str) -> dict:
-    """The `data` of a goal / no_goal event (CONTRACT section 3 plus project fields)."""
-    data = {
-        "match_id": match_id,
-        "camera_id": decision.camera_id,
-        "frame": decision.frame_index,
-        "video_time_s": round(decision.video_time_s, 6),
-        "margin_px": round(decision.margin_px, 3),
-        "margin_m": round(decision.margin_m, 4),
-        "ball_radius_px": round(decision.radius_px, 3),
-        "decided_frame": decision.decided_frame,
-    }
-    if decision.crossing_time_s is not None:
-        data["crossing_video_time_s"] = round(decision.crossing_time_s, 6)
-    return data
-
-
-def _decision_event(decision: LineDecision, match_id: str, when: datetime, extra: dict) -> dict:
-    data = decision_data(decision, match_id) | extra
-    identity = (match_id, decision.camera_id, decision.kind, decision.frame_index)
-    return cloud_event(decision.kind, match_id, f"/goalline/cameras/{decision.camera_id}", when, data, identity)
 
 
 def run(scenario_path: Path, make_outputs: Callable[[], EventOutputs], realtime: bool = False,
@@ -105,6 +81,7 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
 
 
 def _note_idle_cameras(play: MatchPlay) -> None:
+    """One stderr line per camera that records nothing (none of its goal's incidents)."""
     for camera_id in play.idle_camera_ids:
         console.print(f"note: camera {camera_id} records nothing (no incident at its goal)", highlight=False)
 
@@ -117,6 +94,7 @@ class _MatchPace:
         self._first_clock: float | None = None
 
     def wait_for(self, clock_s: float) -> None:
+        """Sleep until the wall clock has run as long as the match clock since the first frame."""
         if self._first_clock is None:
             self._first_clock = clock_s
         time.sleep(max(0.0, (clock_s - self._first_clock) - (time.monotonic() - self._started)))
@@ -129,42 +107,12 @@ def _frame_schedule(n: int, camera):
 
 
 def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, outputs: EventOutputs) -> None:
+    """Emit a decision of `run` with the match context: the end, the match clock, the scorer."""
     clock = camera.match_clock_s(decision.frame_index)
     extra = {"goal_end": camera.config.goal, "match_clock": clock_text(clock), "match_time_s": round(clock, 4)}
     if decision.kind == "goal":
         extra["scoring_team"] = play.goal_scorer(camera.config.goal, clock)
-    outputs.emit(_decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra))
-
-
-def summary_rows(play: MatchPlay, camera, decisions: list[LineDecision]) -> list[SummaryRow]:
-    """One row per incident this camera saw: its decisions against the truth."""
-    rows = []
-    for expected in play.expected_calls(camera):
-        incident = play.scenario.timeline[expected.incident_index]
-        mine = [d for d in decisions if expected.first_frame <= d.frame_index <= expected.last_frame]
-        rows.append(_row(expected, mine, f"{clock_text(incident.at_s)[:-3]} {incident.label}"))
-    return rows
-
-
-def agrees(expected: ExpectedCall, decisions: list[LineDecision]) -> bool:
-    """One decision of the expected kind, at the expected frame (goal) within tolerance."""
-    if expected.kind is None:
-        return not decisions
-    if len(decisions) != 1 or decisions[0].kind != expected.kind:
-        return False
-    return expected.kind != "goal" or abs(decisions[0].frame_index - expected.frame_index) <= FRAME_TOLERANCE
-
-
-def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> SummaryRow:
-    decided = ", ".join(d.kind for d in decisions) or "none"
-    frame = " ".join(str(d.frame_index) for d in decisions) or "-"
-    margin = " ".join(f"{d.margin_m * 1000:+.0f}" for d in decisions) or "-"
-    true_frame = "-" if expected.frame_index is None else str(expected.frame_index)
-    true_margin = "-" if expected.margin_m is None else f"{expected.margin_m * 1000:+.0f} mm"
-    note = "crossed outside the goal mouth: beyond one camera's judgement" if expected.beyond_one_camera else ""
-    verdict = "yes" if agrees(expected, decisions) else "NO"
-    return SummaryRow(expected.incident_index, label, expected.camera_id, expected.kind or "none", decided,
-                      f"{frame} / {true_frame}", f"{margin} / {true_margin}", verdict, note)
+    outputs.emit(decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra))
 
 
 def render(scenario_path: Path, out_dir: Path) -> int:
@@ -199,6 +147,7 @@ def render(scenario_path: Path, out_dir: Path) -> int:
 
 
 def default_calibration_path(clip: Path) -> Path:
+    """CONTRACT section 1: the clip's path with .calib.yaml in place of its extension."""
     return clip.with_suffix(".calib.yaml")
 
 
@@ -210,6 +159,8 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     calibration: Calibration = load_calibration(calib_path or default_calibration_path(clip_path))
     clip = ClipSource(clip_path, calibration.fps)
     camera_id = _identifier(clip_path.stem)
+    if match_id is not None and not re.fullmatch(IDENTIFIER_PATTERN, match_id):
+        raise InputError("--match-id", "", "letters, digits, '-' and '_' only (it is part of routing keys)")
     judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
     with closing(make_outputs()) as outputs:
         return _judge_clip(clip, judge, match_id or camera_id, outputs)
@@ -220,7 +171,7 @@ def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: Ev
 
     def emit(decisions: list[LineDecision]) -> None:
         for decision in decisions:
-            event = _decision_event(decision, match_id, datetime.now(timezone.utc), {})
+            event = decision_event(decision, match_id, datetime.now(timezone.utc), {})
             outputs.emit(event)
             made.append(event["data"] | {"kind": decision.kind})
 
@@ -236,5 +187,6 @@ def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: Ev
 
 
 def _identifier(text: str) -> str:
+    """A camera id made from a file name: the characters IDENTIFIER_PATTERN allows."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
     return cleaned[:64] or "clip"

@@ -57,8 +57,6 @@ class CameraJudge:
         self.memory_frames = max(1, round(TRACK_MEMORY_S * fps))
         self.max_step_radii = MAX_BALL_SPEED_MPS / fps / self.ball_radius_m
         """The farthest a ball can move between frames, in ball radii."""
-        self.known_radius_px: float | None = None
-        """The last track's radius: lent to a re-acquired ball that shows too little rim to measure it."""
 
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
@@ -75,27 +73,33 @@ class CameraJudge:
         return [self._decision(call) for call in self.judge.ball_lost(self.last_frame)]
 
     def _measure(self, frame: np.ndarray, calls: list[LineCall], frame_index: int) -> BallMeasurement | None:
-        """Measure the tracked ball; search the whole frame when it is not where predicted."""
-        predicted, search_px = None, 0.0
+        """Measure the tracked ball, or look for one on the whole frame when none is tracked."""
         if self.track is not None:
-            predicted, search_px = self.track.predict(), self.track.search_radius_px()
-            near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
-                PRECISE_ZONE_RADII * self.track.radius_px + search_px)
-            found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line)
-            if found is not None:
-                return self._continue_track(found)
-            self.track.miss()
-        found = self.detector.acquire(frame, self.track.radius_px if self.track else self.known_radius_px)
-        if self.track is not None and found is not None and predicted is not None:
-            reach_px = search_px + self.max_step_radii * self.track.radius_px
-            if np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) <= reach_px:
-                return self._continue_track(found)
-        if self.track is not None and (found is not None or self.track.misses > self.memory_frames):
-            self.known_radius_px, self.track = self.track.radius_px, None
+            found = self._follow(frame)
+            if found is not None or self.track.misses <= self.memory_frames:
+                return found  # None: hidden for a moment (behind the crossbar's band, say)
+            self.track = None
             calls += self.judge.ball_lost(frame_index)
+        found = self.detector.acquire(frame)
         if found is not None:
             self.track = BallTrack(found.x_px, found.y_px, found.radius_px)
         return found
+
+    def _follow(self, frame: np.ndarray) -> BallMeasurement | None:
+        """The tracked ball near its predicted place, or anywhere it could have got to since."""
+        predicted, search_px = self.track.predict(), self.track.search_radius_px()
+        near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
+            PRECISE_ZONE_RADII * self.track.radius_px + search_px)
+        found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line)
+        if found is None:  # farther than predicted (a shot at 25 frames/s moves a metre a frame)
+            found = self.detector.acquire(frame, self.track.radius_px)
+            reach_px = search_px + self.max_step_radii * self.track.radius_px
+            if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
+                found = None  # something else: the ball cannot have got there
+        if found is None:
+            self.track.miss()
+            return None
+        return self._continue_track(found)
 
     def _continue_track(self, found: BallMeasurement) -> BallMeasurement:
         self.track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)

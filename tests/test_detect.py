@@ -7,9 +7,9 @@ import pytest
 
 from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, goal_line_camera
 from camera_sim.camera.render import FrameRenderer
-from camera_sim.decide.goal_line import GoalLine
 from camera_sim.detect.background import learn_background
 from camera_sim.detect.ball_detector import BallDetector
+from camera_sim.goal_line import GoalLine
 from camera_sim.physics.simulate import goal_frame_of
 from camera_sim.scenario.schema import Camera, Conditions, Geometry
 

@@ -14,10 +14,10 @@ from camera_sim.commands import play_scenario
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
 from camera_sim.scenario.loader import load_scenario
+from camera_sim.truth_check import FRAME_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "demo_match.yaml"
-FRAME_TOLERANCE = 1
 MARGIN_TOLERANCE_M = 0.015
 """The clip is MPEG-4 compressed; the margin may move by compression, within FIFA's +-1.5 cm."""
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from camera_sim.commands import FRAME_TOLERANCE, agrees, play_scenario
+from camera_sim.commands import play_scenario
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
 from camera_sim.scenario.loader import load_scenario
 from camera_sim.scenario.schema import Scenario
+from camera_sim.truth_check import FRAME_TOLERANCE, agrees
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))

@@ -56,6 +56,7 @@ class CrossingJudge:
         sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px)
         leading_px = centre_distance_px + radius_px
         if self._wholly_over:
+            self._before_run = sample  # a later crossing interpolates from its own last frame out
             self._watch_return(leading_px)
             return []
         if sample.margin_px > 0:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from camera_sim.decide.goal_line import GoalLine
 from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view, mean_abs_difference
+from camera_sim.goal_line import GoalLine
 
 MIN_THRESHOLD = 14.0
 NOISE_THRESHOLD_FACTOR = 8.0
@@ -86,7 +86,19 @@ class BallDetector:
         if found is None:
             return None
         centre, radius = found
+        if not self._brighter_than_background(frame, centre, radius):
+            return None  # a "ghost": the empty place where the learnt background holds a resting ball
         return self.measure(frame, centre, expected_radius_px, search_px=2 * radius + 4, rough_radius_px=radius)
+
+    def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float) -> bool:
+        """The ball is white: where it is, the frame is brighter than the background, on average."""
+        window = self._window(frame.shape, centre, radius)
+        if window is None:
+            return False
+        top, bottom, left, right = window
+        here = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
+        empty = cv2.cvtColor(self.background.image[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
+        return float(cv2.mean(here)[0]) > float(cv2.mean(empty)[0])
 
     def measure(
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,

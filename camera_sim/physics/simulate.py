@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from camera_sim.physics.ball import (
-    STANDARD_AIR,
-    Air,
     FRAME_FRICTION,
     FRAME_RESTITUTION,
     NET_KEEP_NORMAL,
     NET_KEEP_TANGENTIAL,
     ROLLING_VZ_MPS,
+    STANDARD_AIR,
+    Air,
     BallState,
     GoalFrame,
     bounce,
@@ -79,7 +79,7 @@ def _follow_path(path: Path) -> Trajectory:
     if path.length_s > times[-1]:
         times = np.append(times, path.length_s)
         positions = np.vstack([positions, positions[-1]])
-    return Trajectory(times - times[0] if times[0] > 0 else times, positions)
+    return Trajectory(times, positions)  # before the first waypoint the ball waits at it
 
 
 def _launch(shot: Shot) -> BallState:
@@ -107,8 +107,12 @@ class _Flight:
         return on_ground and abs(state.velocity_mps.z) < ROLLING_VZ_MPS
 
     def set_state(self, state: BallState) -> None:
-        self.state = state
+        """Take a new state after a contact or a touch; a ball that stops bouncing rolls."""
         self.rolling = self._should_roll(state)
+        if self.rolling:  # on the ground: no vertical motion left
+            p, v = state.position_m, state.velocity_mps
+            state = BallState(Vec(p.x, p.y, self.goal.ball_radius_m), Vec(v.x, v.y, 0.0), state.spin_radps)
+        self.state = state
         self.samples.append((self.t_s, state.position_m))
 
     def advance(self, dt_s: float) -> None:

@@ -19,13 +19,15 @@ from camera_sim import laws
 
 Vec3 = tuple[float, float, float]
 GoalId = Literal["north", "south"]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+"""Match and camera ids: they become routing-key words, so no '.', '#' or '*'."""
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d(?:\.\d+)?)$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _clock_to_s(value: object) -> object:
@@ -57,6 +59,10 @@ class Geometry(_Strict):
     goal_depth_m: float = Field(laws.GOAL_DEPTH_M, gt=0.5, le=5.0)
 
 
+MIN_HORIZONTAL_AIM_M = 0.01
+"""The optical axis needs a horizontal direction to define the image's up (no camera looks straight down)."""
+
+
 class Camera(_Strict):
     """A goal-line camera: its centre lies in the vertical plane of the goal-side edge."""
 
@@ -78,6 +84,14 @@ class Camera(_Strict):
     roll_deg: float = Field(0.0, ge=-45.0, le=45.0)
     exposure_s: float = Field(0.0005, ge=0.0, le=0.04)
     """Shutter time; the ball is smeared over its path during it (motion blur)."""
+
+    @model_validator(mode="after")
+    def _aims_away_from_itself(self) -> "Camera":
+        side = 1.0 if self.side == "right" else -1.0
+        forward = (self.look_at_m[0] - side * self.distance_m, self.look_at_m[1], self.look_at_m[2] - self.height_m)
+        if abs(forward[0]) + abs(forward[1]) < MIN_HORIZONTAL_AIM_M:
+            raise ValueError("look_at_m must lie away from the camera, not straight above or below it")
+        return self
 
     @field_validator("resolution_px")
     @classmethod
@@ -132,6 +146,9 @@ class Shot(_Incident):
             raise ValueError("aim_m must differ from from_m")
         if self.from_m[2] < 0:
             raise ValueError("from_m: height must be 0 or more")
+        late = [n for n, touch in enumerate(self.touches) if touch.after_s >= self.duration_s]
+        if late:
+            raise ValueError(f"touches[{late[0]}].after_s must be less than duration_s ({self.duration_s} s)")
         return self
 
 
@@ -152,6 +169,8 @@ class Path(_Incident):
         times = [w.t_s for w in self.waypoints]
         if any(b <= a for a, b in zip(times, times[1:])):
             raise ValueError("waypoints: t_s must increase")
+        if self.duration_s is not None and self.duration_s < times[-1]:
+            raise ValueError(f"duration_s must cover the last waypoint ({times[-1]} s)")
         return self
 
     @property
@@ -165,7 +184,7 @@ Incident = Annotated[Union[Shot, Path], Field(discriminator="kind")]
 class Scenario(_Strict):
     name: str = ""
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**31)
     match: Match
     geometry: Geometry = Geometry()
     cameras: list[Camera] = Field(min_length=1)

@@ -8,8 +8,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from camera_sim import laws
-from camera_sim.decide.goal_line import GeometryError, GoalLine
 from camera_sim.errors import InputError
+from camera_sim.goal_line import GeometryError, GoalLine
 from camera_sim.validation import load_model
 
 PixelPoint = tuple[float, float]
@@ -18,7 +18,7 @@ PixelPoint = tuple[float, float]
 class Calibration(BaseModel):
     """What a clip needs besides its pixels. Keys beyond CONTRACT section 2 are optional."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     goal_line: tuple[PixelPoint, PixelPoint]
     """Two pixel points on the goal-side edge of the painted goal line."""

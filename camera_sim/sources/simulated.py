@@ -100,7 +100,8 @@ class SimulatedCamera:
 
 def _segments(scenario: Scenario, camera: Camera, trajectories: list[Trajectory]) -> list[Segment]:
     segments, first = [], 0
-    for index, incident in enumerate(scenario.timeline):
+    in_clock_order = sorted(enumerate(scenario.timeline), key=lambda item: item[1].at_s)
+    for index, incident in in_clock_order:
         if incident.goal != camera.goal:
             continue
         count = int(np.floor(duration_of(incident) * camera.fps))

@@ -1,5 +1,8 @@
 """The goal line as the camera sees it: a straight image line with a goal side.
 
+Shared by the calibration (which defines it), detection (which must not fit the ball's circle
+to the edge the goal frame cuts along it) and the decision (which measures against it).
+
 >>> line = GoalLine.through((10.0, 0.0), (10.0, 100.0), goal_side=(50.0, 50.0))
 >>> line.signed_distance_px((13.0, 40.0))
 3.0
@@ -13,6 +16,8 @@ import math
 from dataclasses import dataclass
 
 Point = tuple[float, float]
+MIN_SEPARATION_PX = 1.0
+"""Calibration points closer than a pixel define no direction."""
 
 
 class GeometryError(ValueError):
@@ -29,14 +34,16 @@ class GoalLine:
     @classmethod
     def through(cls, first: Point, second: Point, goal_side: Point) -> "GoalLine":
         """The line through two points of the goal-side edge, oriented towards `goal_side`."""
+        if not all(math.isfinite(value) for value in (*first, *second, *goal_side)):
+            raise GeometryError("goal_line and goal_side must be finite numbers")
         dx, dy = second[0] - first[0], second[1] - first[1]
         length = math.hypot(dx, dy)
-        if length < 1.0:
+        if length < MIN_SEPARATION_PX:
             raise GeometryError("the two goal_line points must be at least 1 px apart")
         normal = (-dy / length, dx / length)
         offset = -(normal[0] * first[0] + normal[1] * first[1])
         side = normal[0] * goal_side[0] + normal[1] * goal_side[1] + offset
-        if abs(side) < 1.0:
+        if abs(side) < MIN_SEPARATION_PX:
             raise GeometryError("goal_side must lie at least 1 px off the goal line")
         if side < 0:
             normal, offset = (-normal[0], -normal[1]), -offset
