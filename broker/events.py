@@ -8,13 +8,12 @@ from datetime import datetime, timezone
 EXCHANGE = "goalline.events"
 CONTENT_TYPE = "application/cloudevents+json"
 SPEC_VERSION = "1.0"
-DECISION_KINDS = ("goal", "no_goal")
-MATCH_KINDS = ("match_started", "match_ended")
 _ID_NAMESPACE = uuid.UUID("5b0c7d1e-9a43-4f2e-8a51-6f0e3c2d9b17")
 """Fixed namespace for uuid5 ids: the same decision always gets the same id."""
 
 
 def routing_key(match_id: str, kind: str) -> str:
+    """CONTRACT section 3: match.<match_id>.<kind>."""
     return f"match.{match_id}.{kind}"
 
 
@@ -43,4 +42,5 @@ def cloud_event(kind: str, match_id: str, source: str, time: datetime, data: dic
 
 
 def kind_of(event: dict) -> str:
+    """The kind of an event from its CloudEvents type (goalline.<kind>)."""
     return event["type"].removeprefix("goalline.")

@@ -15,9 +15,16 @@ from camera_sim.outputs import EventOutputs, open_events_file
 DEFAULT_BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line on stderr with exit 2, like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m camera_sim", description="Goal-line camera emulator.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="python -m camera_sim", description="Goal-line camera emulator.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     def add_event_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--broker", default=None, help="AMQP URL (default: $AMQP_URL, else local guest)")

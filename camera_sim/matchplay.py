@@ -11,6 +11,9 @@ from camera_sim.physics.truth import LineTruth, line_truth
 from camera_sim.scenario.schema import Scenario
 from camera_sim.sources.simulated import SimulatedCamera
 
+HALF_TIME_S = 45 * 60
+"""Law 7: two halves of 45 minutes; the teams change ends at half time (the clock runs on)."""
+
 
 @dataclass(frozen=True)
 class ExpectedCall:
@@ -37,6 +40,7 @@ class MatchPlay:
 
     @classmethod
     def of(cls, scenario: Scenario) -> "MatchPlay":
+        """Play every incident out and set up every camera (no frame is rendered yet)."""
         trajectories = [play(incident, scenario.geometry) for incident in scenario.timeline]
         truths = [line_truth(t, scenario.geometry) for t in trajectories]
         cameras = [SimulatedCamera(scenario, camera, trajectories) for camera in scenario.cameras]
@@ -49,6 +53,7 @@ class MatchPlay:
 
     @property
     def idle_camera_ids(self) -> list[str]:
+        """Ids of the cameras that record nothing."""
         return [camera.camera_id for camera in self.cameras if camera.frame_count == 0]
 
     @property
@@ -56,6 +61,7 @@ class MatchPlay:
         return self.scenario.geometry.ball_diameter_m
 
     def expected_calls(self, camera: SimulatedCamera) -> list[ExpectedCall]:
+        """What the truth says `camera` should decide, one entry per incident it records."""
         calls = []
         radius = self.ball_diameter_m / 2
         for segment in camera.segments:
@@ -75,13 +81,14 @@ class MatchPlay:
         return calls
 
     def wall_time(self, match_clock_s: float):
+        """Date and time of a moment of the match (kick-off plus match clock)."""
         return self.scenario.match.kick_off + timedelta(seconds=match_clock_s)
 
     def goal_scorer(self, goal_end: str, match_clock_s: float) -> str:
         """The team attacking `goal_end` at that moment (ends swap at half time)."""
         match = self.scenario.match
         home_defends = match.home_defends_first_half
-        if match_clock_s >= 45 * 60:
+        if match_clock_s >= HALF_TIME_S:
             home_defends = "north" if home_defends == "south" else "south"
         return match.away if goal_end == home_defends else match.home
 

@@ -55,6 +55,7 @@ class SummaryRow:
 
 
 def print_summary(title: str, rows: list[SummaryRow]) -> None:
+    """The run's table: each incident, decision against truth, frame, margin, agreement."""
     table = Table(title=title, title_justify="left")
     for name in ("incident", "camera", "truth", "decision", "frame (ours / truth)", "margin (ours / truth)", "agree", "note"):
         table.add_column(name)
@@ -64,6 +65,7 @@ def print_summary(title: str, rows: list[SummaryRow]) -> None:
 
 
 def print_decisions(title: str, decisions: list[dict]) -> None:
+    """The video command's table of decisions (event data with a `kind`)."""
     table = Table(title=title, title_justify="left")
     for name in ("decision", "camera", "frame", "video time", "margin"):
         table.add_column(name)

@@ -48,6 +48,7 @@ def field_path(loc: tuple) -> str:
 
 
 def reason_of(error: dict) -> str:
+    """pydantic's message in the project's words ("must be greater than 0", "unknown field")."""
     message = error["msg"].removeprefix("Value error, ")
     message = message.replace("Input should be", "must be").replace("Field required", "required")
     return message.replace("Extra inputs are not permitted", "unknown field")

@@ -8,21 +8,40 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN_GOAL = "scenarios/clean_goal.yaml"
-CLEAN_GOAL_STREAM_S = 1.6
-"""The clean goal's one incident lasts 1.6 s: its camera records 1.6 s of frames."""
+TWO_SHOTS_APART_S = 6.0
+"""Two short incidents 6 s apart on the match clock: at match pace the run waits out the gap."""
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "camera_sim", *args], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_realtime_releases_frames_at_match_pace():
+def two_rolls_apart(tmp_path: Path) -> Path:
+    document = yaml.safe_load((ROOT / CLEAN_GOAL).read_text())
+    roll = {"kind": "path", "goal": "north", "waypoints": [{"t_s": 0.0, "at_m": [0.0, -3.0, 0.11]},
+                                                           {"t_s": 0.2, "at_m": [0.0, -2.0, 0.11]}]}
+    document["timeline"] = [dict(roll, at="10:00"), dict(roll, at=f"10:{TWO_SHOTS_APART_S:02.0f}")]
+    path = tmp_path / "two_rolls.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def timed_run(*args: str) -> tuple[float, subprocess.CompletedProcess]:
     started = time.monotonic()
-    result = run("run", CLEAN_GOAL, "--no-publish", "--realtime")
-    assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started >= CLEAN_GOAL_STREAM_S
+    result = run(*args)
+    return time.monotonic() - started, result
+
+
+def test_realtime_waits_out_the_match_clock_between_incidents(tmp_path):
+    scenario = str(two_rolls_apart(tmp_path))
+    as_fast_as_it_can, fast = timed_run("run", scenario, "--no-publish")
+    at_match_pace, paced = timed_run("run", scenario, "--no-publish", "--realtime")
+    assert fast.returncode == paced.returncode == 0, paced.stderr
+    assert as_fast_as_it_can < TWO_SHOTS_APART_S <= at_match_pace
 
 
 def test_stdout_carries_exactly_the_events_written_to_events_out(tmp_path):

@@ -65,3 +65,9 @@ def test_the_crossing_time_is_interpolated_between_frames():
     calls = feed(CrossingJudge(), [-20, 6, 14, 22])  # margins -30, -4, 4, 12
     assert calls[0].frame_index == 2
     assert calls[0].crossing_frame == pytest.approx(1.5)
+
+
+def test_a_second_crossing_is_interpolated_from_its_own_last_frame_outside():
+    calls = feed(CrossingJudge(), [-30, 15, 20, 25, -40, -45, 15, 20])  # margins ... -50, -55, +5, +10
+    assert [c.kind for c in calls] == ["goal", "goal"]
+    assert calls[1].crossing_frame == pytest.approx(5 + 55 / 60)

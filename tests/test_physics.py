@@ -119,3 +119,12 @@ def test_truth_marks_a_crossing_wide_of_the_post_as_beyond_one_camera():
         {"t_s": 0.0, "at_m": (5.0, -1.0, RADIUS_M)}, {"t_s": 1.0, "at_m": (5.0, 1.0, RADIUS_M)}]))
     truth = line_truth(play(path, GEOMETRY), GEOMETRY)
     assert truth.expected == "goal" and truth.beyond_one_camera
+
+
+def test_a_path_keeps_its_waypoint_times_when_the_first_is_later_than_zero():
+    path = Path.model_validate(dict(kind="path", at=0, goal="north", duration_s=3.0, waypoints=[
+        {"t_s": 1.0, "at_m": (0.0, -1.0, RADIUS_M)}, {"t_s": 2.0, "at_m": (0.0, 1.0, RADIUS_M)}]))
+    trajectory = play(path, GEOMETRY)
+    assert trajectory.position_at(0.5)[1] == pytest.approx(-1.0)  # waits at the first waypoint
+    assert trajectory.position_at(1.5)[1] == pytest.approx(0.0)
+    assert line_truth(trajectory, GEOMETRY).crossings[0].time_s == pytest.approx(1.5 + RADIUS_M / 2)

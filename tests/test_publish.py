@@ -46,9 +46,10 @@ def test_run_publishes_each_event_with_the_contract_properties(bound_queue, tmp_
                              "--broker", BROKER_URL, "--events-out", str(events_out)],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    written = [json.loads(line) for line in events_out.read_text().splitlines()]
+    lines = events_out.read_text().splitlines()
+    written = [json.loads(line) for line in lines]
     received = drain(channel, queue)
-    assert [json.loads(body) for _, _, body in received] == written
+    assert [body.decode() for _, _, body in received] == lines  # exactly as written, byte for byte
     assert [event["type"] for event in written] == ["goalline.goal"]
     method, properties, _ = received[0]
     assert method.routing_key == "match.clean-goal.goal"

@@ -26,6 +26,9 @@ NET_STRING_M = 0.006
 BOARD_DISTANCE_M = 4.5
 """Advertising boards stand this far behind the goal line."""
 BOARD_HEIGHT_M = 0.9
+BOARD_PANEL_M = 3.0
+SURROUND_WIDTH_M = 0.5
+SURROUND_BRIGHTNESS = 0.55
 BOARD_COLOURS_BGR = (np.array([150.0, 60.0, 20.0]), np.array([30.0, 40.0, 180.0]))
 STAND_BGR = np.array([70.0, 60.0, 55.0])
 LIGHT_DIRECTION = np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8])
@@ -66,7 +69,7 @@ def _ground(origin, d, goal: GoalFrame, rng) -> tuple[np.ndarray, np.ndarray]:
     area_front = (y > -laws.GOAL_AREA_DEPTH_M - line) & (y <= -laws.GOAL_AREA_DEPTH_M) & (np.abs(x) < box_x)
     area_sides = (np.abs(np.abs(x) - box_x) < line / 2) & (y > -laws.GOAL_AREA_DEPTH_M - line) & (y <= 0.0)
     colour[goal_line | area_front | area_sides] = PAINT_BGR
-    colour[y > BOARD_DISTANCE_M - 0.5] *= 0.55  # the dark surround behind the goal
+    colour[y > BOARD_DISTANCE_M - SURROUND_WIDTH_M] *= SURROUND_BRIGHTNESS  # the dark strip before the boards
     return t, colour
 
 
@@ -143,7 +146,7 @@ def _net(origin, d, goal: GoalFrame, pixel_angle: float) -> tuple[np.ndarray, np
 def _boards_and_stand(origin, d) -> tuple[np.ndarray, np.ndarray]:
     t, hit = _plane_hit(origin, d, 1, BOARD_DISTANCE_M)
     on_board = (hit[..., 2] >= 0) & (hit[..., 2] <= BOARD_HEIGHT_M)
-    panel = (np.floor(np.nan_to_num(hit[..., 0], posinf=0.0, neginf=0.0) / 3.0) % 2).astype(int)
+    panel = (np.floor(np.nan_to_num(hit[..., 0], posinf=0.0, neginf=0.0) / BOARD_PANEL_M) % 2).astype(int)
     colour = np.where(on_board[..., None], np.stack(BOARD_COLOURS_BGR)[panel], STAND_BGR)
     stand = np.where(hit[..., 2] > BOARD_HEIGHT_M, t, np.inf)
     return np.where(on_board, t, stand), colour

@@ -14,6 +14,8 @@ COARSE_STRIDE = 4
 """Acquisition searches every 4th pixel in each direction: a 20 px ball still covers ~20 samples."""
 
 
+NOISE_SAMPLES = 3
+"""Frames whose difference from the learnt background measures the noise (three are plenty)."""
 STATIC_EDGE_GRADIENT = 40.0
 """Grey-level step (Sobel magnitude / 4, i.e. per pixel) that makes a background pixel an edge."""
 STATIC_EDGE_DILATION_PX = 2
@@ -60,7 +62,7 @@ def learn_background(samples: list[np.ndarray]) -> Background:
     for top in range(0, image.shape[0], MEDIAN_BAND_ROWS):
         band = np.stack([frame[top:top + MEDIAN_BAND_ROWS] for frame in samples])
         image[top:top + MEDIAN_BAND_ROWS] = np.median(band, axis=0)
-    differences = [mean_abs_difference(frame, image) for frame in samples[: min(3, len(samples))]]
+    differences = [mean_abs_difference(frame, image) for frame in samples[:NOISE_SAMPLES]]
     noise = float(np.median(np.concatenate([d.ravel() for d in differences])))
     coarse = coarse_view(image)
     return Background(image=image, coarse=coarse, noise_level=noise, static_edges=_static_edges(image))

@@ -42,7 +42,14 @@ the track's radius is held and only the centre is fitted."""
 MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
 OUTLIER_PX = 1.0
+OUTLIER_MEDIAN_FACTOR = 3.0
 """Rim points farther than max(1 px, 3 x the median residual) from the fitted circle are dropped."""
+ACQUIRE_SEARCH_RADII = 2.0
+"""After a coarse find, the ball's centre is looked for within two radii of the blob's centre."""
+WINDOW_MARGIN_PX = 2
+"""Extra pixels round a window so that bilinear ray samples at its edge stay inside."""
+LEVEL_OVER_THRESHOLD = 2.0
+"""A ray counts only where the ball stands out at least twice the foreground threshold."""
 GEOMETRIC_FIT_ITERATIONS = 8
 ALGEBRAIC_FIT_ARC_DEG = 300.0
 """With rim all round, the algebraic fit is unbiased and the geometric refinement is skipped."""
@@ -58,8 +65,6 @@ class BallMeasurement:
     x_px: float
     y_px: float
     radius_px: float
-    rim_fraction: float
-    """Share of the rim directions that gave an edge point used in the fit (0-1)."""
     radius_held: bool
     """True when too little rim was visible and the radius came from the track, not this frame."""
 
@@ -88,7 +93,8 @@ class BallDetector:
         centre, radius = found
         if not self._brighter_than_background(frame, centre, radius):
             return None  # a "ghost": the empty place where the learnt background holds a resting ball
-        return self.measure(frame, centre, expected_radius_px, search_px=2 * radius + 4, rough_radius_px=radius)
+        search_px = ACQUIRE_SEARCH_RADII * radius + COARSE_STRIDE  # the coarse centre is off by a stride at most
+        return self.measure(frame, centre, expected_radius_px, search_px, rough_radius_px=radius)
 
     def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float) -> bool:
         """The ball is white: where it is, the frame is brighter than the background, on average."""
@@ -113,7 +119,7 @@ class BallDetector:
         blob's centroid and the expected radius, enough to follow a ball far from the line.
         """
         size_px = expected_radius_px or rough_radius_px or MIN_RADIUS_PX
-        window = self._window(frame.shape, predicted, search_px + RAY_REACH * size_px + 2)
+        window = self._window(frame.shape, predicted, search_px + RAY_REACH * size_px + WINDOW_MARGIN_PX)
         if window is None:
             return None
         top, bottom, left, right = window
@@ -123,7 +129,7 @@ class BallDetector:
             return None
         centre, radius = blob
         if not precise and expected_radius_px is not None:
-            return BallMeasurement(centre[0] + left, centre[1] + top, expected_radius_px, 0.0, radius_held=True)
+            return BallMeasurement(centre[0] + left, centre[1] + top, expected_radius_px, radius_held=True)
         reach = RAY_REACH * max(radius, size_px)
         points = self._rim_points(difference.astype(np.float32), centre, reach)
         points = points + np.array([left, top], np.float32)
@@ -182,7 +188,8 @@ class BallDetector:
         rows, outermost = np.flatnonzero(usable), outermost[usable]
         inside = outermost[:, None] - np.arange(1, RIM_INSIDE_STEPS + 1)[None, :]
         level = profiles[rows[:, None], inside].max(axis=1)
-        rows, outermost, level = rows[level > 2 * self.threshold], outermost[level > 2 * self.threshold], level[level > 2 * self.threshold]
+        clear = level > LEVEL_OVER_THRESHOLD * self.threshold
+        rows, outermost, level = rows[clear], outermost[clear], level[clear]
         half = EDGE_LEVEL * level
         ray = profiles[rows]
         above = ray >= half[:, None]
@@ -206,13 +213,13 @@ class BallDetector:
         (x, y, radius), points, arc = free
         plausible = MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX
         if arc >= FULL_FIT_ARC_DEG and plausible:
-            return BallMeasurement(float(x), float(y), float(radius), len(points) / RAY_COUNT, False)
+            return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
         if expected_radius_px is None:
             if arc < MIN_ACQUIRE_ARC_DEG or not plausible:
                 return None
-            return BallMeasurement(float(x), float(y), float(radius), len(points) / RAY_COUNT, False)
+            return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
         x, y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
-        return BallMeasurement(float(x), float(y), float(expected_radius_px), len(points) / RAY_COUNT, True)
+        return BallMeasurement(float(x), float(y), float(expected_radius_px), radius_held=True)
 
     def _drop_occlusion_edges(self, points: np.ndarray, size_px: float) -> np.ndarray:
         """Remove rim points that the goal frame, not the ball, made (see OCCLUSION_ZONE_RADII)."""
@@ -281,7 +288,8 @@ def _robust_circle_fit(points: np.ndarray):
             return None
         residual = np.abs(np.hypot(pts[:, 0] - free[0], pts[:, 1] - free[1]) - free[2])
         middle = len(residual) // 2
-        keep = residual < max(OUTLIER_PX, 3 * float(np.partition(residual, middle)[middle]))  # 3 x median
+        median = float(np.partition(residual, middle)[middle])
+        keep = residual < max(OUTLIER_PX, OUTLIER_MEDIAN_FACTOR * median)
         if keep.sum() < MIN_EDGE_POINTS or keep.all():
             break
         pts = pts[keep]

@@ -128,6 +128,7 @@ def bounce(state: BallState, normal: Vec, radius_m: float, restitution: float, f
 
 
 def bounce_on_ground(state: BallState, radius_m: float) -> BallState:
+    """A bounce on grass, the ball left resting on the ground plane."""
     bounced = bounce(state, Vec(0.0, 0.0, 1.0), radius_m, GROUND_RESTITUTION, GROUND_FRICTION)
     p = bounced.position_m
     return BallState(Vec(p.x, p.y, radius_m), bounced.velocity_mps, bounced.spin_radps)

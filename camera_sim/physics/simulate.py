@@ -54,6 +54,7 @@ class Trajectory:
 
 
 def goal_frame_of(geometry: Geometry) -> GoalFrame:
+    """The collision shapes of a goal built to the scenario's geometry."""
     return GoalFrame(
         ball_radius_m=geometry.ball_diameter_m / 2,
         half_width_m=geometry.goal_width_m / 2,

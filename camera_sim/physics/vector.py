@@ -37,9 +37,6 @@ class Vec(NamedTuple):
 
     __rmul__ = __mul__
 
-    def __neg__(self) -> "Vec":
-        return Vec(-self.x, -self.y, -self.z)
-
     def dot(self, other: "Vec") -> float:
         return self.x * other.x + self.y * other.y + self.z * other.z
 

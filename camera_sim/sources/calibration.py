@@ -30,6 +30,7 @@ class Calibration(BaseModel):
     """Project key: the ball's true diameter, the ruler that turns pixel margins into metres."""
 
     def line(self) -> GoalLine:
+        """The goal line in the image, oriented to the goal side (GeometryError if degenerate)."""
         return GoalLine.through(self.goal_line[0], self.goal_line[1], self.goal_side)
 
 
@@ -45,6 +46,7 @@ def load_calibration(path: str | Path) -> Calibration:
 
 
 def write_calibration(calibration: Calibration, path: Path, comment: str = "") -> None:
+    """Write a calibration as CONTRACT section 2 YAML, with `comment` as # lines on top."""
     document = calibration.model_dump(exclude_none=True)
     document = {key: ([list(p) for p in value] if key == "goal_line" else list(value) if isinstance(value, tuple) else value)
                 for key, value in document.items()}

@@ -77,16 +77,19 @@ class SimulatedCamera:
         raise IndexError(f"frame {frame_index} is outside the stream")
 
     def match_clock_s(self, frame_index: int) -> float:
+        """The match clock (s) at a frame's exposure centre."""
         segment, t = self.frame_time(frame_index)
         return segment.match_start_s + t
 
     def render_frame(self, frame_index: int) -> np.ndarray:
+        """Render one frame, (H, W, 3) uint8 BGR, the ball smeared over the exposure."""
         segment, t = self.frame_time(frame_index)
         exposure = self.config.exposure_s
         times = t + np.linspace(-exposure / 2, exposure / 2, EXPOSURE_SAMPLES) if exposure > 0 else np.array([t])
         return self.renderer.render(segment.trajectory.position_at(times))
 
     def frames(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Every frame of the stream in order, rendered one at a time."""
         for frame_index in range(self.frame_count):
             yield frame_index, self.render_frame(frame_index)
 

@@ -8,6 +8,12 @@ import numpy as np
 PROCESS_NOISE_PX = 2.0
 """Unmodelled acceleration per frame (bounces, deflections, gravity in the image)."""
 MEASUREMENT_NOISE_PX = 0.3
+"""Centre error of one measurement: a few tenths of a pixel (tests/test_detect.py bounds it at 0.2 px)."""
+INITIAL_SPEED_SPREAD_PX = 20.0
+"""A new track's speed is unknown: up to ~20 px per frame either way (a shot at 250 frames/s)."""
+SEARCH_MARGIN_PX = 2.0
+SEARCH_SPEED_SHARE = 0.5
+"""Search radius: 2 px, plus half the speed (px/frame) for a change of pace, plus a radius per missed frame."""
 RADIUS_SMOOTHING = 0.5
 """Weight of a new free-fit radius in the track's running radius."""
 
@@ -21,13 +27,14 @@ class BallTrack:
             [[1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0], [0, 0, 0, 1]], np.float32
         )
         self._filter.measurementMatrix = np.array([[1, 0, 0, 0], [0, 1, 0, 0]], np.float32)
+        # Discrete white-acceleration model: position takes (dt^2 / 2)^2 = 1/4 of the velocity's variance.
         self._filter.processNoiseCov = np.diag([0.25, 0.25, 1.0, 1.0]).astype(np.float32) * PROCESS_NOISE_PX**2
         self._filter.measurementNoiseCov = np.eye(2, dtype=np.float32) * MEASUREMENT_NOISE_PX**2
         self._filter.statePost = np.array([[x_px], [y_px], [0.0], [0.0]], np.float32)
-        self._filter.errorCovPost = np.diag([1.0, 1.0, 400.0, 400.0]).astype(np.float32)
+        spread = INITIAL_SPEED_SPREAD_PX**2
+        self._filter.errorCovPost = np.diag([MEASUREMENT_NOISE_PX**2] * 2 + [spread] * 2).astype(np.float32)
         self.radius_px = radius_px
         self.misses = 0
-        self.hits = 1
 
     @property
     def estimate(self) -> tuple[float, float]:
@@ -50,7 +57,6 @@ class BallTrack:
         if radius_px is not None:
             self.radius_px += RADIUS_SMOOTHING * (radius_px - self.radius_px)
         self.misses = 0
-        self.hits += 1
 
     def miss(self) -> None:
         """No measurement this frame: keep the prediction as the state."""
@@ -61,4 +67,4 @@ class BallTrack:
     def search_radius_px(self) -> float:
         """How far from the prediction to look: grows with speed and with every missed frame."""
         speed = float(np.hypot(*self.velocity))
-        return 2.0 + 0.5 * speed + self.radius_px * (1 + self.misses)
+        return SEARCH_MARGIN_PX + SEARCH_SPEED_SHARE * speed + self.radius_px * (1 + self.misses)
