@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import sys
-import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pika
 import pika.exceptions
 
+from broker.connection import BrokerUnavailable, connect
 from broker.events import CONTENT_TYPE, EXCHANGE, kind_of, routing_key
+from broker.topology import declare_notify_queue
 
-CONNECT_ATTEMPTS = 4
-FIRST_RETRY_DELAY_S = 0.5
-MAX_RETRY_DELAY_S = 4.0
 PERSISTENT = 2
 """AMQP delivery_mode 2: the broker writes the message to disk."""
-SOCKET_TIMEOUT_S = 3.0
 
-
-class BrokerUnavailable(Exception):
-    """The broker could not be reached after the retries (exit 3)."""
-
-    exit_status = 3
-
-
-def redacted(url: str) -> str:
-    """The URL with its password hidden, fit for a log line.
-
-    >>> redacted("amqp://guest:secret@example.org:5672/%2F")
-    'amqp://guest:***@example.org:5672/%2F'
-    >>> redacted("amqp://u:secret@host:99999/")
-    'amqp://u:***@host:99999/'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host_and_port = parts.netloc.rsplit("@", 1)[-1]  # not parts.port: it raises on a bad port
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host_and_port}"))
 
 
 class ConfirmingPublisher:
@@ -47,7 +23,8 @@ class ConfirmingPublisher:
         self._connection = connection
         self._channel = connection.channel()
         self._channel.confirm_delivery()
-        self._channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+        declare_notify_queue(self._channel)  # events wait for the notifier, whoever starts first
+        self._declared_matches: set[str] = set()
         self._warned_unroutable = False
 
     def publish(self, event: dict, body: bytes) -> None:
@@ -57,6 +34,9 @@ class ConfirmingPublisher:
         """
         properties = pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=PERSISTENT, message_id=event["id"])
         key = routing_key(event["subject"], kind_of(event))
+        if event["subject"] not in self._declared_matches:  # a notifier of this match alone may start later
+            declare_notify_queue(self._channel, event["subject"])
+            self._declared_matches.add(event["subject"])
         try:
             self._channel.basic_publish(EXCHANGE, key, body, properties, mandatory=True)
         except pika.exceptions.UnroutableError:
@@ -76,17 +56,5 @@ class ConfirmingPublisher:
 
 
 def connect_publisher(url: str) -> ConfirmingPublisher:
-    """Connect with capped exponential back-off; BrokerUnavailable naming the URL if all fail."""
-    delay = FIRST_RETRY_DELAY_S
-    for attempt in range(1, CONNECT_ATTEMPTS + 1):
-        try:
-            parameters = pika.URLParameters(url)
-            parameters.connection_attempts = 1
-            parameters.socket_timeout = SOCKET_TIMEOUT_S
-            return ConfirmingPublisher(pika.BlockingConnection(parameters))
-        except (pika.exceptions.AMQPError, OSError, ValueError) as error:
-            last = error
-            if attempt < CONNECT_ATTEMPTS:
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-    raise BrokerUnavailable(f"broker {redacted(url)} unreachable after {CONNECT_ATTEMPTS} attempts ({last.__class__.__name__})")
+    """A confirming publisher on a new connection (BrokerUnavailable naming the URL if none)."""
+    return ConfirmingPublisher(connect(url))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from broker.publisher import BrokerUnavailable, connect_publisher
+from broker.connection import BrokerUnavailable, broker_url
+from broker.publisher import connect_publisher
 from camera_sim import commands
 from camera_sim.errors import InputError
 from camera_sim.outputs import EventOutputs, open_events_file
-
-DEFAULT_BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -56,7 +54,7 @@ def _outputs(args: argparse.Namespace) -> EventOutputs:
     publisher = None
     if not args.no_publish:
         try:
-            publisher = connect_publisher(args.broker or os.environ.get("AMQP_URL") or DEFAULT_BROKER_URL)
+            publisher = connect_publisher(broker_url(args.broker))
         except BrokerUnavailable:
             if events_file:
                 events_file.close()

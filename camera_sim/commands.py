@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 
+from broker.events import cloud_event
 from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
@@ -23,6 +24,7 @@ from camera_sim.pipeline import CameraJudge, LineDecision
 from camera_sim.report import console, print_decisions, print_summary, progress
 from camera_sim.scenario.loader import load_scenario
 from camera_sim.scenario.schema import IDENTIFIER_PATTERN, Scenario
+from camera_sim.scoreboard import Scoreboard
 from camera_sim.sources.calibration import Calibration, load_calibration, write_calibration
 from camera_sim.sources.clip import ClipSource
 from camera_sim.truth_check import summary_rows
@@ -52,7 +54,10 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
 
 
 def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False) -> dict[str, list[LineDecision]]:
-    """Render every camera's frames in match-clock order, judge them, emit events; decisions by camera."""
+    """Render every camera's frames in match-clock order, judge them, emit events; decisions by camera.
+
+    The events are framed by match_started and match_ended; goal and no_goal carry the score.
+    """
     cameras = play.recording_cameras
     judges = {}
     for camera in cameras:
@@ -60,12 +65,14 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
         calibration = camera.calibration(play.ball_diameter_m)
         judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps)
     decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in cameras}
+    board = Scoreboard(play.scenario.match.home, play.scenario.match.away)
 
     def emit(camera, made: list[LineDecision]) -> None:
         for decision in made:
-            _emit_run_decision(play, camera, decision, outputs)
+            _emit_run_decision(play, camera, decision, board, outputs)
             decisions[camera.camera_id].append(decision)
 
+    outputs.emit(match_event(play, "match_started", board))
     schedule = heapq.merge(*[_frame_schedule(n, camera) for n, camera in enumerate(cameras)])
     pace = _MatchPace() if realtime else None
     with progress(play.scenario.match.id, sum(c.frame_count for c in cameras)) as bar:
@@ -77,6 +84,7 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
             bar.update()
     for camera in cameras:
         emit(camera, judges[camera.camera_id].finish())
+    outputs.emit(match_event(play, "match_ended", board))
     return decisions
 
 
@@ -106,13 +114,24 @@ def _frame_schedule(n: int, camera):
         yield camera.match_clock_s(frame_index), n, frame_index
 
 
-def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, outputs: EventOutputs) -> None:
-    """Emit a decision of `run` with the match context: the end, the match clock, the scorer."""
+def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, board: Scoreboard,
+                       outputs: EventOutputs) -> None:
+    """Emit a decision of `run` with the match context: the end, the clock, the scorer, the score."""
     clock = camera.match_clock_s(decision.frame_index)
-    extra = {"goal_end": camera.config.goal, "match_clock": clock_text(clock), "match_time_s": round(clock, 4)}
+    end = camera.config.goal
+    extra = {"goal_end": end, "match_clock": clock_text(clock), "match_time_s": round(clock, 4)}
     if decision.kind == "goal":
-        extra["scoring_team"] = play.goal_scorer(camera.config.goal, clock)
-    outputs.emit(decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra))
+        extra["scoring_team"] = play.goal_scorer(end, clock)
+        extra["counted"] = board.goal(extra["scoring_team"], end, clock)
+    outputs.emit(decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra | board.as_data()))
+
+
+def match_event(play: MatchPlay, kind: str, board: Scoreboard) -> dict:
+    """match_started (at kick-off) or match_ended (at the last incident's end) with the score."""
+    match = play.scenario.match
+    clock = 0.0 if kind == "match_started" else play.last_clock_s
+    data = {"match_id": match.id, "kick_off": match.kick_off.isoformat()} | board.as_data()
+    return cloud_event(kind, match.id, f"/goalline/matches/{match.id}", play.wall_time(clock), data, (match.id, kind))
 
 
 def render(scenario_path: Path, out_dir: Path) -> int:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from camera_sim.physics.simulate import Trajectory, play
 from camera_sim.physics.truth import LineTruth, line_truth
-from camera_sim.scenario.schema import Scenario
+from camera_sim.scenario.schema import Scenario, duration_of
 from camera_sim.sources.simulated import SimulatedCamera
 
 HALF_TIME_S = 45 * 60
@@ -79,6 +79,11 @@ class MatchPlay:
                                       segment.first_frame, segment.first_frame + segment.frame_count - 1,
                                       truth.beyond_one_camera))
         return calls
+
+    @property
+    def last_clock_s(self) -> float:
+        """Match clock at the end of the last incident."""
+        return max(incident.at_s + duration_of(incident) for incident in self.scenario.timeline)
 
     def wall_time(self, match_clock_s: float):
         """Date and time of a moment of the match (kick-off plus match clock)."""

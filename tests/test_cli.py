@@ -49,7 +49,8 @@ def test_stdout_carries_exactly_the_events_written_to_events_out(tmp_path):
     result = run("run", CLEAN_GOAL, "--no-publish", "--events-out", str(events_out))
     assert result.returncode == 0, result.stderr
     assert result.stdout == events_out.read_text()
-    assert [json.loads(line)["type"] for line in result.stdout.splitlines()] == ["goalline.goal"]
+    kinds = [json.loads(line)["type"] for line in result.stdout.splitlines()]
+    assert kinds == ["goalline.match_started", "goalline.goal", "goalline.match_ended"]
 
 
 def test_the_summary_goes_to_stderr_with_the_truth_beside_each_decision():
@@ -62,7 +63,7 @@ def test_another_seed_changes_the_pixels_not_the_decision(tmp_path):
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     assert run("run", CLEAN_GOAL, "--no-publish", "--seed", "1", "--events-out", str(first)).returncode == 0
     assert run("run", CLEAN_GOAL, "--no-publish", "--seed", "99", "--events-out", str(second)).returncode == 0
-    one, other = (json.loads(path.read_text())["data"] for path in (first, second))
+    one, other = (json.loads(path.read_text().splitlines()[1])["data"] for path in (first, second))
     assert one["frame"] == other["frame"]
     measured = ("margin_px", "ball_radius_px", "crossing_video_time_s")
     assert [one[k] for k in measured] != [other[k] for k in measured]  # other noise, other sub-pixel fit

@@ -50,12 +50,12 @@ def test_run_publishes_each_event_with_the_contract_properties(bound_queue, tmp_
     written = [json.loads(line) for line in lines]
     received = drain(channel, queue)
     assert [body.decode() for _, _, body in received] == lines  # exactly as written, byte for byte
-    assert [event["type"] for event in written] == ["goalline.goal"]
-    method, properties, _ = received[0]
-    assert method.routing_key == "match.clean-goal.goal"
-    assert properties.content_type == CONTENT_TYPE
-    assert properties.delivery_mode == 2
-    assert properties.message_id == written[0]["id"]
+    assert [event["type"] for event in written] == ["goalline.match_started", "goalline.goal", "goalline.match_ended"]
+    for (method, properties, _), event in zip(received, written):
+        assert method.routing_key == f"match.clean-goal.{event['type'].removeprefix('goalline.')}"
+        assert properties.content_type == CONTENT_TYPE
+        assert properties.delivery_mode == 2
+        assert properties.message_id == event["id"]
 
 
 def test_an_unreachable_broker_exits_3_with_one_line_naming_the_url_without_its_password():

@@ -58,7 +58,8 @@ def test_goal_frames_are_within_one_frame_and_margins_within_fifa_tolerance(play
 def test_every_event_has_the_contract_fields(played):
     play, _, events = played
     assert len({event["id"] for event in events}) == len(events)
-    for event in events:
+    assert events[0]["type"] == "goalline.match_started" and events[-1]["type"] == "goalline.match_ended"
+    for event in events[1:-1]:
         assert event["specversion"] == "1.0"
         assert event["source"].startswith("/goalline/cameras/") and event["time"].endswith("Z")
         assert event["type"] in ("goalline.goal", "goalline.no_goal")

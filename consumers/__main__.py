@@ -1,0 +1,43 @@
+"""python -m consumers notify [--broker URL] [--match ID] (CONTRACT section 1)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from broker.connection import BrokerUnavailable, broker_url, redacted
+from consumers.printer import print_notification
+from consumers.subscriber import consume
+
+MATCH_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+"""The same ids as the camera side's (they are routing-key words)."""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a consumer until interrupted; exit 0 on SIGINT / SIGTERM, 2 bad option, 3 no broker."""
+    parser = _OneLineParser(prog="python -m consumers", description="Goal-line event consumers.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    notify = sub.add_parser("notify", help="print the notifications as they arrive")
+    notify.add_argument("--broker", help="AMQP URL (default: $AMQP_URL, else local guest)")
+    notify.add_argument("--match", help="only this match's events (a binding per match)")
+    args = parser.parse_args(argv)
+    if args.match is not None and not re.fullmatch(MATCH_ID_PATTERN, args.match):
+        parser.error("--match: letters, digits, '-' and '_' only")
+    url = broker_url(args.broker)
+    try:
+        consume(url, args.match, print_notification,
+                on_ready=lambda queue: print(f"listening on {queue} at {redacted(url)}", file=sys.stderr, flush=True))
+    except BrokerUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return error.exit_status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

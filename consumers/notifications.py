@@ -1,0 +1,44 @@
+"""What a person reads for each event: one line, pure text (colour is the terminal's business)."""
+
+from __future__ import annotations
+
+from consumers.events import CloudEvent
+
+CENTIMETRE_M = 0.01
+
+
+def _distance(margin_m: float) -> str:
+    """0.61 m, or 4 cm below 10 cm: what a fan would say."""
+    metres = abs(margin_m)
+    return f"{metres * 100:.0f} cm" if metres < 10 * CENTIMETRE_M else f"{metres:.2f} m"
+
+
+def _teams(data: dict, fallback: str) -> str:
+    score = data.get("score")
+    if isinstance(score, dict) and "home" in data and "away" in data:
+        return f"{data['home']} {score.get('home', 0)}-{score.get('away', 0)} {data['away']}"
+    return fallback
+
+
+def _where(data: dict) -> str:
+    clock = f"{data['match_clock']}  " if "match_clock" in data else ""
+    return f"{clock}camera {data['camera_id']}, frame {data['frame']}"
+
+
+def notification(event: CloudEvent) -> tuple[str, str]:
+    """(headline, line) for an event; headline is GOAL, NO GOAL, KICK-OFF, FULL TIME or the kind."""
+    data, match = event.data, event.subject
+    if event.kind == "goal":
+        margin = data.get("margin_m")
+        over = f"ball {_distance(margin)} over the line" if margin is not None else f"{data['margin_px']:.1f} px over"
+        scorer = f"{data['scoring_team']} score!  " if "scoring_team" in data else ""
+        return "GOAL", f"{scorer}{_teams(data, match)}  {_where(data)}  {over}"
+    if event.kind == "no_goal":
+        margin = data.get("margin_m")
+        short = f"ball stayed {_distance(margin)} short" if margin is not None else f"{-data['margin_px']:.1f} px short"
+        return "NO GOAL", f"{_teams(data, match)}  {_where(data)}  {short} of being wholly over"
+    if event.kind == "match_started":
+        return "KICK-OFF", f"{data.get('home', '?')} v {data.get('away', '?')}  ({match})"
+    if event.kind == "match_ended":
+        return "FULL TIME", f"{_teams(data, match)}"
+    return event.kind.upper(), match

@@ -1,0 +1,23 @@
+"""The notifier's handler: a plain function of an event, the same behind RabbitMQ or in-process."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from consumers.events import CloudEvent
+from consumers.notifications import notification
+
+STYLES = {"GOAL": "bold white on green", "NO GOAL": "bold white on red", "KICK-OFF": "bold cyan",
+          "FULL TIME": "bold cyan"}
+_console = Console(highlight=False)
+
+
+def print_notification(event: CloudEvent) -> None:
+    """One line per event on stdout: coloured on a terminal, plain when piped."""
+    headline, line = notification(event)
+    if _console.is_terminal:
+        _console.print(f"[{STYLES.get(headline, 'bold')}] {headline} [/] {line}")
+    else:
+        print(f"{headline:<9} {line}", file=sys.stdout, flush=True)

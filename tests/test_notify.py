@@ -1,0 +1,140 @@
+"""The notifier behind a real RabbitMQ: every event once, any starting order, per-match routing,
+bad messages parked, clean stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pika
+import pytest
+import yaml
+
+from broker.events import EXCHANGE
+from broker.topology import PARKING_QUEUE, notify_queue
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
+SETTLE_S = 1.5
+"""Time for a started notifier to declare its queue and for deliveries to arrive."""
+STOP_WAIT_S = 10.0
+
+
+def scenario_for_new_match(tmp_path: Path) -> tuple[Path, str]:
+    """The clean goal under a match id no other test uses (its own notifier queue)."""
+    match_id = f"test-{uuid.uuid4().hex[:12]}"
+    document = yaml.safe_load((ROOT / "scenarios" / "clean_goal.yaml").read_text())
+    document["match"]["id"] = match_id
+    path = tmp_path / f"{match_id}.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path, match_id
+
+
+def start_notifier(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "consumers", "notify", "--broker", BROKER_URL, *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def stop(notifier: subprocess.Popen) -> tuple[int, str, str]:
+    notifier.send_signal(signal.SIGTERM)
+    out, err = notifier.communicate(timeout=STOP_WAIT_S)
+    return notifier.returncode, out, err
+
+
+def run_scenario(path: Path, events_out: Path) -> list[dict]:
+    result = subprocess.run([sys.executable, "-m", "camera_sim", "run", str(path), "--broker", BROKER_URL,
+                             "--events-out", str(events_out)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in events_out.read_text().splitlines()]
+
+
+@pytest.fixture
+def channel():
+    connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+    yield connection.channel()
+    connection.close()
+
+
+def delete_match_queue(channel, match_id: str) -> None:
+    channel.queue_delete(notify_queue(match_id))
+
+
+def expected_lines(events: list[dict]) -> list[str]:
+    headline = {"goalline.match_started": "KICK-OFF", "goalline.goal": "GOAL",
+                "goalline.no_goal": "NO GOAL", "goalline.match_ended": "FULL TIME"}
+    return [headline[event["type"]] for event in events]
+
+
+def headlines(stdout: str) -> list[str]:
+    return [line[:9].strip() for line in stdout.splitlines()]
+
+
+def test_a_notifier_started_first_shows_every_event_once(tmp_path, channel):
+    path, match_id = scenario_for_new_match(tmp_path)
+    notifier = start_notifier("--match", match_id)
+    time.sleep(SETTLE_S)
+    events = run_scenario(path, tmp_path / "events.jsonl")
+    time.sleep(SETTLE_S)
+    status, out, err = stop(notifier)
+    delete_match_queue(channel, match_id)
+    assert status == 0 and "Traceback" not in err
+    assert headlines(out) == expected_lines(events)
+    assert "Rovers 1-0 United" in out and "over the line" in out
+
+
+def test_a_notifier_started_after_the_match_still_gets_every_event(tmp_path, channel):
+    path, match_id = scenario_for_new_match(tmp_path)
+    events = run_scenario(path, tmp_path / "events.jsonl")
+    notifier = start_notifier("--match", match_id)
+    time.sleep(SETTLE_S)
+    status, out, _ = stop(notifier)
+    delete_match_queue(channel, match_id)
+    assert status == 0
+    assert headlines(out) == expected_lines(events)
+
+
+def test_following_one_match_shows_none_of_another(tmp_path, channel):
+    followed, followed_id = scenario_for_new_match(tmp_path)
+    other, other_id = scenario_for_new_match(tmp_path)
+    notifier = start_notifier("--match", followed_id)
+    time.sleep(SETTLE_S)
+    run_scenario(other, tmp_path / "other.jsonl")
+    events = run_scenario(followed, tmp_path / "followed.jsonl")
+    time.sleep(SETTLE_S)
+    _, out, _ = stop(notifier)
+    for match_id in (followed_id, other_id):
+        delete_match_queue(channel, match_id)
+    assert followed_id in out and other_id not in out
+    assert headlines(out) == expected_lines(events)
+
+
+def test_a_malformed_message_is_parked_and_the_next_event_still_shown(tmp_path, channel):
+    path, match_id = scenario_for_new_match(tmp_path)
+    notifier = start_notifier("--match", match_id)
+    time.sleep(SETTLE_S)
+    marker = f"not-an-event-{uuid.uuid4().hex}"
+    channel.basic_publish(EXCHANGE, f"match.{match_id}.goal", marker.encode(),
+                          pika.BasicProperties(message_id=marker))
+    events = run_scenario(path, tmp_path / "events.jsonl")
+    time.sleep(SETTLE_S)
+    _, out, err = stop(notifier)
+    delete_match_queue(channel, match_id)
+    assert err.count(marker) == 1 and "not JSON" in err
+    assert headlines(out) == expected_lines(events)
+    parked = []
+    while (message := channel.basic_get(PARKING_QUEUE, auto_ack=True))[0] is not None:
+        parked.append(message[2])
+    assert marker.encode() in parked
+
+
+def test_an_unreachable_broker_makes_the_notifier_exit_3_with_one_line():
+    result = subprocess.run([sys.executable, "-m", "consumers", "notify", "--broker", "amqp://u:pw@127.0.0.1:1/%2F"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+    assert result.returncode == 3
+    assert len(result.stderr.splitlines()) == 1 and "127.0.0.1:1" in result.stderr and "pw" not in result.stderr
