@@ -1,4 +1,4 @@
-# The camera and consumer services: the same code as on a developer's machine.
+# The camera and consumer services: the same code and pinned requirements as on a developer's machine.
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .
@@ -8,5 +8,5 @@ COPY broker broker
 COPY consumers consumers
 COPY scenarios scenarios
 ENV PYTHONUNBUFFERED=1
-ENTRYPOINT ["python", "-m", "camera_sim"]
-CMD ["run", "scenarios/demo_match.yaml"]
+ENTRYPOINT ["python", "-m"]
+CMD ["camera_sim", "run", "scenarios/demo_match.yaml"]

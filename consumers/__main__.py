@@ -8,6 +8,7 @@ import sys
 
 from broker.connection import BrokerUnavailable, broker_url, redacted
 from consumers.printer import print_notification
+from consumers.replay import replay
 from consumers.subscriber import consume
 
 MATCH_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -26,9 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     notify = sub.add_parser("notify", help="print the notifications as they arrive")
     notify.add_argument("--broker", help="AMQP URL (default: $AMQP_URL, else local guest)")
     notify.add_argument("--match", help="only this match's events (a binding per match)")
+    notify.add_argument("--events-in", metavar="FILE",
+                        help="read events as JSON lines from FILE ('-' for stdin) instead of the broker")
     args = parser.parse_args(argv)
     if args.match is not None and not re.fullmatch(MATCH_ID_PATTERN, args.match):
         parser.error("--match: letters, digits, '-' and '_' only")
+    if args.events_in:
+        return replay(args.events_in, args.match, print_notification)
     url = broker_url(args.broker)
     try:
         consume(url, args.match, print_notification,

@@ -1,8 +1,47 @@
 #!/usr/bin/env bash
-# Set up, then play the demo match end to end: physics, two goal-line cameras rendered,
-# the ball found in the pixels, Law 10 decisions, CloudEvents out (to demo-events.jsonl too),
-# and a summary against the physics' truth.
+# Set up, then play the demo match end to end: two goal-line cameras rendered, the ball found in
+# the pixels, Law 10 decisions published to RabbitMQ and shown by the notifier as they arrive.
+#   broker: $AMQP_URL, else localhost:5672; if none answers, it starts one (docker compose, else a
+#   locally installed rabbitmq-server); if none can be had, it says so and runs without a broker,
+#   the notifier reading the camera's events straight from a pipe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python -m camera_sim run scenarios/demo_match.yaml --no-publish --events-out demo-events.jsonl "$@"
+PY=.venv/bin/python
+export AMQP_URL=${AMQP_URL:-amqp://guest:guest@localhost:5672/%2F}
+SCENARIO=scenarios/demo_match.yaml
+
+broker_answers() {
+  "$PY" -c 'import os, pika; pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"])).close()' 2>/dev/null
+}
+
+wait_for_broker() {
+  for _ in $(seq 1 30); do broker_answers && return 0; sleep 2; done
+  return 1
+}
+
+start_broker() {
+  if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    echo "demo: starting RabbitMQ with docker compose"
+    docker compose up -d rabbitmq && wait_for_broker && return 0
+  fi
+  if command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "demo: starting the local rabbitmq-server"
+    (rabbitmq-server -detached >/dev/null 2>&1 || true) && wait_for_broker && return 0
+  fi
+  return 1
+}
+
+if broker_answers || start_broker; then
+  echo "demo: broker at ${AMQP_URL//:*@/:***@}; notifications below as they arrive"
+  "$PY" -m consumers notify --match rovers-united &
+  NOTIFIER=$!
+  trap 'kill -TERM $NOTIFIER 2>/dev/null || true' EXIT
+  sleep 1
+  "$PY" -m camera_sim run "$SCENARIO" --events-out demo-events.jsonl >/dev/null "$@"
+  sleep 1
+else
+  echo "demo: no RabbitMQ could be reached or started: running the same match without a broker"
+  "$PY" -m camera_sim run "$SCENARIO" --no-publish --events-out demo-events.jsonl "$@" \
+    | "$PY" -m consumers notify --events-in -
+fi

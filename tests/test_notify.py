@@ -138,3 +138,13 @@ def test_an_unreachable_broker_makes_the_notifier_exit_3_with_one_line():
                             cwd=ROOT, capture_output=True, text=True, timeout=60, env=os.environ.copy())
     assert result.returncode == 3
     assert len(result.stderr.splitlines()) == 1 and "127.0.0.1:1" in result.stderr and "pw" not in result.stderr
+
+
+def test_without_a_broker_the_same_notifier_reads_the_camera_through_a_pipe():
+    camera = subprocess.Popen([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml", "--no-publish"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    notifier = subprocess.run([sys.executable, "-m", "consumers", "notify", "--events-in", "-"], cwd=ROOT,
+                              stdin=camera.stdout, capture_output=True, text=True, timeout=120)
+    camera.wait()
+    assert notifier.returncode == 0 and camera.returncode == 0
+    assert headlines(notifier.stdout) == ["KICK-OFF", "GOAL", "FULL TIME"]
