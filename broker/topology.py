@@ -2,7 +2,8 @@
 
 Every name carries the project's prefix (`goalline.`) so it never clashes with other users of
 the same broker. Queue arguments must be the same wherever a queue is declared (RabbitMQ refuses
-a redeclaration with other arguments), so they are defined here only.
+a redeclaration with other arguments), so the declarations are listed here only, as
+(channel method, keyword arguments) steps that a blocking or an asynchronous channel can run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ PARKING_QUEUE = f"{PREFIX}.parking"
 """Where a message that is not a valid event is dead-lettered: kept for a look, never retried."""
 EVERY_MATCH = "match.*.*"
 
+Step = tuple[str, dict]
+
 
 def match_binding(match_id: str | None) -> str:
     """Routing-key pattern of one match's events, or of every match's."""
@@ -29,23 +32,35 @@ def notify_queue(match_id: str | None) -> str:
     return f"{PREFIX}.notify.match.{match_id}" if match_id else NOTIFY_QUEUE
 
 
-def declare_exchange(channel) -> None:
-    """The events exchange (CONTRACT section 3: topic, durable)."""
-    channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+def exchange_steps() -> list[Step]:
+    """The events exchange (CONTRACT section 3: topic, durable) and the parking place."""
+    return [
+        ("exchange_declare", {"exchange": EXCHANGE, "exchange_type": "topic", "durable": True}),
+        ("exchange_declare", {"exchange": PARKING_EXCHANGE, "exchange_type": "fanout", "durable": True}),
+        ("queue_declare", {"queue": PARKING_QUEUE, "durable": True}),
+        ("queue_bind", {"queue": PARKING_QUEUE, "exchange": PARKING_EXCHANGE}),
+    ]
 
 
-def declare_parking(channel) -> None:
-    """The dead-letter exchange and the queue that keeps what the notifier could not read."""
-    channel.exchange_declare(PARKING_EXCHANGE, exchange_type="fanout", durable=True)
-    channel.queue_declare(PARKING_QUEUE, durable=True)
-    channel.queue_bind(PARKING_QUEUE, PARKING_EXCHANGE)
+def notify_queue_steps(match_id: str | None) -> list[Step]:
+    """A notifier's durable queue, dead-lettering to the parking place, bound to its matches."""
+    queue = notify_queue(match_id)
+    return [
+        ("queue_declare", {"queue": queue, "durable": True, "arguments": {"x-dead-letter-exchange": PARKING_EXCHANGE}}),
+        ("queue_bind", {"queue": queue, "exchange": EXCHANGE, "routing_key": match_binding(match_id)}),
+    ]
+
+
+def publisher_steps(match_ids: tuple[str, ...]) -> list[Step]:
+    """What the camera side declares: the exchange, and the notifier queues its events wait in."""
+    steps = exchange_steps() + notify_queue_steps(None)
+    for match_id in match_ids:
+        steps += notify_queue_steps(match_id)
+    return steps
 
 
 def declare_notify_queue(channel, match_id: str | None = None) -> str:
-    """The exchange, the parking place and a notifier queue bound to its matches; its name."""
-    declare_exchange(channel)
-    declare_parking(channel)
-    queue = notify_queue(match_id)
-    channel.queue_declare(queue, durable=True, arguments={"x-dead-letter-exchange": PARKING_EXCHANGE})
-    channel.queue_bind(queue, EXCHANGE, routing_key=match_binding(match_id))
-    return queue
+    """Run the notifier's declarations on a blocking channel; the queue's name."""
+    for method, arguments in exchange_steps() + notify_queue_steps(match_id):
+        getattr(channel, method)(**arguments)
+    return notify_queue(match_id)

@@ -47,14 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _outputs(args: argparse.Namespace) -> EventOutputs:
+def _outputs(args: argparse.Namespace, match_id: str) -> EventOutputs:
     """Made only once the inputs are known good, so bad input never waits for a broker;
     the events file before the broker, so a bad path never costs a connection."""
     events_file = open_events_file(args.events_out) if args.events_out else None
     publisher = None
     if not args.no_publish:
         try:
-            publisher = connect_publisher(broker_url(args.broker))
+            publisher = connect_publisher(broker_url(args.broker), (match_id,))
         except BrokerUnavailable:
             if events_file:
                 events_file.close()
@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             return commands.render(args.scenario, args.out)
         if args.command == "run":
-            return commands.run(args.scenario, lambda: _outputs(args), realtime=args.realtime, seed=args.seed)
-        return commands.video(args.clip, args.calib, args.match_id, lambda: _outputs(args))
+            return commands.run(args.scenario, lambda match_id: _outputs(args, match_id), realtime=args.realtime, seed=args.seed)
+        return commands.video(args.clip, args.calib, args.match_id, lambda match_id: _outputs(args, match_id))
     except InputError as error:
         print(error.one_line(), file=sys.stderr)
         return error.exit_status

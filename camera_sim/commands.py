@@ -33,11 +33,11 @@ CLIP_FOURCC = "mp4v"
 """MPEG-4 Part 2: written by every OpenCV build (H.264 needs an encoder the wheels lack)."""
 
 
-def run(scenario_path: Path, make_outputs: Callable[[], EventOutputs], realtime: bool = False,
+def run(scenario_path: Path, make_outputs: Callable[[str], EventOutputs], realtime: bool = False,
         seed: int | None = None) -> int:
     """Play a scenario: physics, rendered frames, decisions from pixels, events; then a summary."""
     scenario = load_scenario(scenario_path)
-    with closing(make_outputs()) as outputs:
+    with closing(make_outputs(scenario.match.id)) as outputs:
         return _run(scenario, outputs, realtime, seed)
 
 
@@ -171,7 +171,7 @@ def default_calibration_path(clip: Path) -> Path:
 
 
 def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
-          make_outputs: Callable[[], EventOutputs]) -> int:
+          make_outputs: Callable[[str], EventOutputs]) -> int:
     """Judge a recorded clip with the same detection and decision code as `run`."""
     if not clip_path.is_file():
         raise InputError(clip_path, "", "no such file" if not clip_path.exists() else "is not a file")
@@ -181,8 +181,9 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     if match_id is not None and not re.fullmatch(IDENTIFIER_PATTERN, match_id):
         raise InputError("--match-id", "", "letters, digits, '-' and '_' only (it is part of routing keys)")
     judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
-    with closing(make_outputs()) as outputs:
-        return _judge_clip(clip, judge, match_id or camera_id, outputs)
+    match_id = match_id or camera_id
+    with closing(make_outputs(match_id)) as outputs:
+        return _judge_clip(clip, judge, match_id, outputs)
 
 
 def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: EventOutputs) -> int:
