@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 EXCHANGE = "goalline.events"
 CONTENT_TYPE = "application/cloudevents+json"
 SPEC_VERSION = "1.0"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+"""Match and camera ids: they become routing-key words, so no '.', '#' or '*'."""
 _ID_NAMESPACE = uuid.UUID("5b0c7d1e-9a43-4f2e-8a51-6f0e3c2d9b17")
 """Fixed namespace for uuid5 ids: the same decision always gets the same id."""
 

@@ -7,15 +7,15 @@ import re
 import sys
 
 from broker.connection import BrokerUnavailable, broker_url, redacted
+from broker.events import ID_PATTERN
 from consumers.printer import print_notification
 from consumers.replay import replay
 from consumers.subscriber import consume
 
-MATCH_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-"""The same ids as the camera side's (they are routing-key words)."""
-
 
 class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line on stderr with exit 2."""
+
     def error(self, message: str):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     notify.add_argument("--events-in", metavar="FILE",
                         help="read events as JSON lines from FILE ('-' for stdin) instead of the broker")
     args = parser.parse_args(argv)
-    if args.match is not None and not re.fullmatch(MATCH_ID_PATTERN, args.match):
+    if args.match is not None and not re.fullmatch(ID_PATTERN, args.match):
         parser.error("--match: letters, digits, '-' and '_' only")
     if args.events_in:
         return replay(args.events_in, args.match, print_notification)

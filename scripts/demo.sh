@@ -33,7 +33,7 @@ start_broker() {
 }
 
 if broker_answers || start_broker; then
-  echo "demo: broker at ${AMQP_URL//:*@/:***@}; notifications below as they arrive"
+  echo "demo: broker found; notifications below as they arrive"
   "$PY" -m consumers notify --match rovers-united &
   NOTIFIER=$!
   trap 'kill -TERM $NOTIFIER 2>/dev/null || true' EXIT

@@ -15,12 +15,13 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from broker.events import ID_PATTERN
 from camera_sim import laws
 
 Vec3 = tuple[float, float, float]
 GoalId = Literal["north", "south"]
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-"""Match and camera ids: they become routing-key words, so no '.', '#' or '*'."""
+IDENTIFIER_PATTERN = ID_PATTERN
+"""Match and camera ids: they become routing-key words (broker.events.ID_PATTERN)."""
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d(?:\.\d+)?)$")
