@@ -1,1 +1,1 @@
-"""The event side's shared part: event schema now; publishing through RabbitMQ comes next."""
+"""The event side's shared part: event schema, topology, connections and the confirming publisher."""

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pika
 import pika.exceptions
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
 """CONTRACT section 1: the local broker's documented default."""
@@ -15,6 +16,14 @@ CONNECT_ATTEMPTS = 4
 FIRST_RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 4.0
 SOCKET_TIMEOUT_S = 3.0
+STACK_TIMEOUT_S = 5.0
+"""A whole connection attempt (TCP, AMQP handshake) may take this long: an endpoint that accepts
+the TCP connection but never speaks AMQP costs 5 s an attempt, not pika's default 15 s."""
+BLOCKED_TIMEOUT_S = 30.0
+"""The broker may block publishers (memory or disk alarm) this long before the connection is dropped."""
+PERMANENT_ERRORS = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError)
+"""Wrong credentials or vhost: another attempt cannot succeed, so none is made."""
+CONNECT_ERRORS = (pika.exceptions.AMQPError, AMQPConnectorException, OSError, ValueError)
 
 
 class BrokerUnavailable(Exception):
@@ -43,19 +52,43 @@ def broker_url(given: str | None) -> str:
     return given or os.environ.get("AMQP_URL") or DEFAULT_URL
 
 
+def connection_parameters(url: str) -> pika.URLParameters:
+    """The parameters every connection of the project uses (ValueError for a malformed URL)."""
+    parameters = pika.URLParameters(url)
+    parameters.connection_attempts = 1  # the retries are ours, with back-off
+    parameters.socket_timeout = SOCKET_TIMEOUT_S
+    parameters.stack_timeout = STACK_TIMEOUT_S
+    parameters.blocked_connection_timeout = BLOCKED_TIMEOUT_S
+    return parameters
+
+
+def retry_delays(attempts: int = CONNECT_ATTEMPTS):
+    """Seconds to wait after each failed attempt but the last: 0.5, 1, 2, 4, 4, ..."""
+    delay = FIRST_RETRY_DELAY_S
+    for _ in range(attempts - 1):
+        yield delay
+        delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+
+def unreachable(url: str, attempts: int, error: BaseException | None) -> BrokerUnavailable:
+    """The one-line error for a broker that could not be reached, with the last cause."""
+    cause = f" ({error.__class__.__name__})" if error is not None else ""
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    return BrokerUnavailable(f"broker {redacted(url)} unreachable after {tries}{cause}")
+
+
 def connect(url: str, attempts: int = CONNECT_ATTEMPTS) -> pika.BlockingConnection:
     """A blocking connection, retried with capped exponential back-off; BrokerUnavailable naming
-    the URL (password hidden) when every attempt fails."""
-    delay = FIRST_RETRY_DELAY_S
+    the URL (password hidden) and the cause when every attempt fails."""
+    delays = retry_delays(attempts)
     for attempt in range(1, attempts + 1):
         try:
-            parameters = pika.URLParameters(url)
-            parameters.connection_attempts = 1
-            parameters.socket_timeout = SOCKET_TIMEOUT_S
-            return pika.BlockingConnection(parameters)
-        except (pika.exceptions.AMQPError, OSError, ValueError) as error:
+            return pika.BlockingConnection(connection_parameters(url))
+        except PERMANENT_ERRORS as error:
+            raise unreachable(url, attempt, error) from None
+        except CONNECT_ERRORS as error:
             last = error
-            if attempt < attempts:
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-    raise BrokerUnavailable(f"broker {redacted(url)} unreachable after {attempts} attempts ({last.__class__.__name__})")
+        delay = next(delays, None)
+        if delay is not None:
+            time.sleep(delay)
+    raise unreachable(url, attempts, last)

@@ -21,11 +21,13 @@ from pika.spec import Basic
 
 from broker.connection import (
     CONNECT_ATTEMPTS,
-    FIRST_RETRY_DELAY_S,
-    MAX_RETRY_DELAY_S,
-    SOCKET_TIMEOUT_S,
+    PERMANENT_ERRORS,
+    STACK_TIMEOUT_S,
     BrokerUnavailable,
+    connection_parameters,
     redacted,
+    retry_delays,
+    unreachable,
 )
 from broker.events import CONTENT_TYPE, EXCHANGE, kind_of, routing_key
 from broker.topology import publisher_steps
@@ -35,6 +37,9 @@ PERSISTENT = 2
 MAX_IN_FLIGHT = 5_000
 """Unconfirmed messages allowed before `publish` waits: bounds memory if the broker slows down."""
 FLUSH_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+READY_TIMEOUT_S = CONNECT_ATTEMPTS * (STACK_TIMEOUT_S + 5.0)
+"""The longest the constructor waits for a connection and the topology (each attempt plus its back-off)."""
 
 
 class ConfirmingPublisher:
@@ -52,11 +57,14 @@ class ConfirmingPublisher:
         self._published = 0
         self._unconfirmed: set[int] = set()
         self._failure: str | None = None
+        self._last_error: BaseException | None = None
+        self._permanent = False
         self._closing = False
         self._warned_unroutable = False
         self._thread = threading.Thread(target=self._run, name="amqp-publisher", daemon=True)
         self._thread.start()
-        self._ready.wait()
+        if not self._ready.wait(READY_TIMEOUT_S):
+            self._fail(f"broker {redacted(url)} did not answer within {READY_TIMEOUT_S:.0f} s")
         self._raise_if_failed()
 
     # ---- the caller's side -------------------------------------------------------------
@@ -70,8 +78,7 @@ class ConfirmingPublisher:
             self._raise_if_failed()
             self._published += 1
             self._unconfirmed.add(self._published)  # the broker numbers confirms 1, 2, ... per channel
-        send = functools.partial(self._channel.basic_publish, EXCHANGE, key, body, properties, mandatory=True)
-        self._connection.ioloop.add_callback_threadsafe(send)
+        self._connection.ioloop.add_callback_threadsafe(functools.partial(self._send, key, body, properties))
 
     def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> None:
         """Wait until every published event is confirmed; BrokerUnavailable if that fails."""
@@ -86,10 +93,9 @@ class ConfirmingPublisher:
         try:
             self.flush()
         finally:
-            self._closing = True
-            if self._connection is not None and self._connection.is_open:
-                self._connection.ioloop.add_callback_threadsafe(self._connection.close)
-            self._thread.join(timeout=FLUSH_TIMEOUT_S)
+            if self._thread.is_alive():
+                self._connection.ioloop.add_callback_threadsafe(self._shutdown)
+            self._thread.join(timeout=STOP_TIMEOUT_S)
 
     def _raise_if_failed(self) -> None:
         if self._failure:
@@ -98,34 +104,41 @@ class ConfirmingPublisher:
     # ---- the I/O loop's side: one small callback per step -----------------------------
 
     def _run(self) -> None:
-        delay = FIRST_RETRY_DELAY_S
-        for attempt in range(1, CONNECT_ATTEMPTS + 1):
-            parameters = pika.URLParameters(self._url) if self._url_parses() else None
-            if parameters is not None:
-                parameters.connection_attempts, parameters.socket_timeout = 1, SOCKET_TIMEOUT_S
-                self._connection = pika.SelectConnection(parameters, on_open_callback=self._on_open,
-                                                         on_open_error_callback=self._on_open_error,
-                                                         on_close_callback=self._on_closed)
-                self._connection.ioloop.start()
-            if self._ready.is_set():
-                return
-            if attempt < CONNECT_ATTEMPTS:
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-        self._fail(f"broker {redacted(self._url)} unreachable after {CONNECT_ATTEMPTS} attempts")
-        self._ready.set()
-
-    def _url_parses(self) -> bool:
+        """Connect (retrying with back-off) and run the I/O loop; never ends in a traceback."""
         try:
-            pika.URLParameters(self._url)
-            return True
-        except (ValueError, pika.exceptions.AMQPError):
-            return False
+            self._connect_and_loop()
+        except Exception as error:  # a pika error inside the loop: one line for the caller, not a traceback
+            self._fail(f"broker connection failed ({error.__class__.__name__})")
+        finally:
+            self._ready.set()
+
+    def _connect_and_loop(self) -> None:
+        delays = retry_delays()
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                parameters = connection_parameters(self._url)
+            except ValueError as error:
+                self._fail(str(unreachable(self._url, attempt, error)))
+                return
+            self._connection = pika.SelectConnection(parameters, on_open_callback=self._on_open,
+                                                     on_open_error_callback=self._on_open_error,
+                                                     on_close_callback=self._on_closed)
+            self._connection.ioloop.start()
+            if self._ready.is_set() or self._failure:
+                return
+            if self._permanent:
+                break
+            delay = next(delays, None)
+            if delay is not None:
+                time.sleep(delay)
+        self._fail(str(unreachable(self._url, attempt, self._last_error)))
 
     def _on_open(self, connection) -> None:
         connection.channel(on_open_callback=self._on_channel)
 
     def _on_open_error(self, connection, error) -> None:
+        self._last_error = error
+        self._permanent = isinstance(error, PERMANENT_ERRORS)
         connection.ioloop.stop()
 
     def _on_channel(self, channel) -> None:
@@ -141,6 +154,21 @@ class ConfirmingPublisher:
             return
         (method, arguments), rest = steps[0], steps[1:]
         getattr(self._channel, method)(callback=lambda _frame: self._declare(rest), **arguments)
+
+    def _send(self, key: str, body: bytes, properties) -> None:
+        """Loop side of `publish`: a channel closed meanwhile makes a failure, not an exception."""
+        if self._channel is None or not self._channel.is_open:
+            self._fail(f"broker {redacted(self._url)} channel closed before an event could be published")
+            return
+        self._channel.basic_publish(EXCHANGE, key, body, properties, mandatory=True)
+
+    def _shutdown(self) -> None:
+        """Loop side of `close`."""
+        self._closing = True
+        if self._connection.is_open:
+            self._connection.close()
+        elif not self._connection.is_closing:
+            self._connection.ioloop.stop()
 
     def _on_confirm(self, frame) -> None:
         method = frame.method
@@ -161,13 +189,18 @@ class ConfirmingPublisher:
             self._warned_unroutable = True
 
     def _on_channel_closed(self, channel, reason) -> None:
-        if not self._closing:
-            self._fail(f"broker {redacted(self._url)} closed the channel ({reason})")
+        if self._closing:
+            return
+        if self._ready.is_set():
+            self._fail(f"broker connection lost while publishing ({reason.__class__.__name__})")
+        else:  # refused during the declarations (e.g. a queue declared elsewhere with other arguments)
+            self._fail(f"broker {redacted(self._url)} refused the topology ({reason})")
+        if self._connection.is_open:
             self._connection.close()
 
     def _on_closed(self, connection, reason) -> None:
         if not self._closing and self._ready.is_set():
-            self._fail(f"broker connection lost ({reason.__class__.__name__})")
+            self._fail(f"broker connection lost while publishing ({reason.__class__.__name__})")
         connection.ioloop.stop()
 
     def _fail(self, message: str) -> None:

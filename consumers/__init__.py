@@ -1,1 +1,1 @@
-"""Consumers of goal-line events (the notifier arrives with the event-side issue)."""
+"""Consumers of goal-line events: reading them, wording notifications, the notifier."""

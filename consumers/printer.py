@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from consumers.events import CloudEvent
 from consumers.notifications import notification
@@ -18,6 +19,6 @@ def print_notification(event: CloudEvent) -> None:
     """One line per event on stdout: coloured on a terminal, plain when piped."""
     headline, line = notification(event)
     if _console.is_terminal:
-        _console.print(f"[{STYLES.get(headline, 'bold')}] {headline} [/] {line}")
+        _console.print(f"[{STYLES.get(headline, 'bold')}] {headline} [/] {escape(line)}")  # team names are free text
     else:
         print(f"{headline:<9} {line}", file=sys.stdout, flush=True)

@@ -34,6 +34,12 @@ start_broker() {
 
 if broker_answers || start_broker; then
   echo "demo: broker found; notifications below as they arrive"
+  # A demo starts afresh: events of earlier demo runs still queued for this match are dropped.
+  "$PY" -c 'import os, pika
+c = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"])); ch = c.channel()
+try: ch.queue_purge("goalline.notify.match.rovers-united")
+except pika.exceptions.ChannelClosedByBroker: pass  # no such queue yet
+c.close()'
   "$PY" -m consumers notify --match rovers-united &
   NOTIFIER=$!
   trap 'kill -TERM $NOTIFIER 2>/dev/null || true' EXIT

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,8 +22,11 @@ from broker.topology import PARKING_QUEUE, notify_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
-SETTLE_S = 1.5
-"""Time for a started notifier to declare its queue and for deliveries to arrive."""
+WAIT_S = 30.0
+"""Longest wait for a notifier to be ready or for its lines to arrive (it is usually ~0.2 s)."""
+POLL_S = 0.05
+QUIET_S = 0.5
+"""After the expected lines, a short look for any extra (doubled) line."""
 STOP_WAIT_S = 10.0
 
 
@@ -36,15 +40,31 @@ def scenario_for_new_match(tmp_path: Path) -> tuple[Path, str]:
     return path, match_id
 
 
-def start_notifier(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "consumers", "notify", "--broker", BROKER_URL, *args],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class Notifier:
+    """`python -m consumers notify` in a subprocess, its output lines collected as they come."""
 
+    def __init__(self, *args: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "consumers", "notify", "--broker", BROKER_URL, *args],
+                                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=lambda source=stream, into=lines: into.extend(iter(source.readline, "")), daemon=True).start()
+        assert self.wait_for(lambda: any("listening on" in line for line in self.err)), self.err
 
-def stop(notifier: subprocess.Popen) -> tuple[int, str, str]:
-    notifier.send_signal(signal.SIGTERM)
-    out, err = notifier.communicate(timeout=STOP_WAIT_S)
-    return notifier.returncode, out, err
+    def wait_for(self, condition, timeout_s: float = WAIT_S) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_S)
+        return True
+
+    def stop(self) -> tuple[int, str, str]:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=STOP_WAIT_S)
+        time.sleep(POLL_S)  # the reader threads take the last lines
+        return self.process.returncode, "".join(self.out), "".join(self.err)
 
 
 def run_scenario(path: Path, events_out: Path) -> list[dict]:
@@ -71,17 +91,22 @@ def expected_lines(events: list[dict]) -> list[str]:
     return [headline[event["type"]] for event in events]
 
 
+def settle(notifier: Notifier, expected: int) -> None:
+    """Wait for the expected number of lines, then a moment more to catch a doubled one."""
+    assert notifier.wait_for(lambda: len(notifier.out) >= expected), notifier.out
+    time.sleep(QUIET_S)
+
+
 def headlines(stdout: str) -> list[str]:
     return [line[:9].strip() for line in stdout.splitlines()]
 
 
 def test_a_notifier_started_first_shows_every_event_once(tmp_path, channel):
     path, match_id = scenario_for_new_match(tmp_path)
-    notifier = start_notifier("--match", match_id)
-    time.sleep(SETTLE_S)
+    notifier = Notifier("--match", match_id)
     events = run_scenario(path, tmp_path / "events.jsonl")
-    time.sleep(SETTLE_S)
-    status, out, err = stop(notifier)
+    settle(notifier, len(events))
+    status, out, err = notifier.stop()
     delete_match_queue(channel, match_id)
     assert status == 0 and "Traceback" not in err
     assert headlines(out) == expected_lines(events)
@@ -91,9 +116,9 @@ def test_a_notifier_started_first_shows_every_event_once(tmp_path, channel):
 def test_a_notifier_started_after_the_match_still_gets_every_event(tmp_path, channel):
     path, match_id = scenario_for_new_match(tmp_path)
     events = run_scenario(path, tmp_path / "events.jsonl")
-    notifier = start_notifier("--match", match_id)
-    time.sleep(SETTLE_S)
-    status, out, _ = stop(notifier)
+    notifier = Notifier("--match", match_id)
+    settle(notifier, len(events))
+    status, out, _ = notifier.stop()
     delete_match_queue(channel, match_id)
     assert status == 0
     assert headlines(out) == expected_lines(events)
@@ -102,12 +127,11 @@ def test_a_notifier_started_after_the_match_still_gets_every_event(tmp_path, cha
 def test_following_one_match_shows_none_of_another(tmp_path, channel):
     followed, followed_id = scenario_for_new_match(tmp_path)
     other, other_id = scenario_for_new_match(tmp_path)
-    notifier = start_notifier("--match", followed_id)
-    time.sleep(SETTLE_S)
+    notifier = Notifier("--match", followed_id)
     run_scenario(other, tmp_path / "other.jsonl")
     events = run_scenario(followed, tmp_path / "followed.jsonl")
-    time.sleep(SETTLE_S)
-    _, out, _ = stop(notifier)
+    settle(notifier, len(events))
+    _, out, _ = notifier.stop()
     for match_id in (followed_id, other_id):
         delete_match_queue(channel, match_id)
     assert followed_id in out and other_id not in out
@@ -116,14 +140,13 @@ def test_following_one_match_shows_none_of_another(tmp_path, channel):
 
 def test_a_malformed_message_is_parked_and_the_next_event_still_shown(tmp_path, channel):
     path, match_id = scenario_for_new_match(tmp_path)
-    notifier = start_notifier("--match", match_id)
-    time.sleep(SETTLE_S)
+    notifier = Notifier("--match", match_id)
     marker = f"not-an-event-{uuid.uuid4().hex}"
     channel.basic_publish(EXCHANGE, f"match.{match_id}.goal", marker.encode(),
                           pika.BasicProperties(message_id=marker))
     events = run_scenario(path, tmp_path / "events.jsonl")
-    time.sleep(SETTLE_S)
-    _, out, err = stop(notifier)
+    settle(notifier, len(events))
+    _, out, err = notifier.stop()
     delete_match_queue(channel, match_id)
     assert err.count(marker) == 1 and "not JSON" in err
     assert headlines(out) == expected_lines(events)
