@@ -11,12 +11,14 @@ per publish.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pika
@@ -26,7 +28,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from broker.events import CONTENT_TYPE, EXCHANGE, cloud_event, routing_key  # noqa: E402
-from broker.publisher import ConfirmingPublisher  # noqa: E402
+from broker.publisher import PERSISTENT, ConfirmingPublisher  # noqa: E402
 
 VHOST = "goalline-bench"
 URL = f"amqp://guest:guest@localhost:5672/{VHOST}"
@@ -50,13 +52,11 @@ def drop_vhost() -> None:
 
 def events(match_id: str, count: int) -> list[tuple[dict, bytes]]:
     """Goal events of a made-up match, serialised as the camera side does."""
-    import json
     made = []
     for frame in range(count):
         data = {"match_id": match_id, "camera_id": "bench", "frame": frame, "video_time_s": frame / 250,
                 "margin_m": 0.01}
-        event = cloud_event("goal", match_id, "/goalline/bench", __import__("datetime").datetime.now(), data,
-                            (match_id, frame))
+        event = cloud_event("goal", match_id, "/goalline/bench", datetime.now(timezone.utc), data, (match_id, frame))
         made.append((event, json.dumps(event, separators=(",", ":")).encode()))
     return made
 
@@ -104,7 +104,7 @@ class PlainPika:
         self._channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
 
     def publish(self, event: dict, body: bytes) -> None:
-        properties = pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=2, message_id=event["id"])
+        properties = pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=PERSISTENT, message_id=event["id"])
         self._channel.basic_publish(EXCHANGE, routing_key(event["subject"], "goal"), body, properties, mandatory=True)
 
     def close(self) -> None:

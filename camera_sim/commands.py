@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from broker.events import cloud_event
+from broker.events import ID_PATTERN, cloud_event
 from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
@@ -23,7 +23,7 @@ from camera_sim.outputs import EventOutputs
 from camera_sim.pipeline import CameraJudge, LineDecision
 from camera_sim.report import console, print_decisions, print_summary, progress
 from camera_sim.scenario.loader import load_scenario
-from camera_sim.scenario.schema import IDENTIFIER_PATTERN, Scenario
+from camera_sim.scenario.schema import Scenario
 from camera_sim.scoreboard import Scoreboard
 from camera_sim.sources.calibration import Calibration, load_calibration, write_calibration
 from camera_sim.sources.clip import ClipSource
@@ -178,8 +178,9 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     calibration: Calibration = load_calibration(calib_path or default_calibration_path(clip_path))
     clip = ClipSource(clip_path, calibration.fps)
     camera_id = _identifier(clip_path.stem)
-    if match_id is not None and not re.fullmatch(IDENTIFIER_PATTERN, match_id):
-        raise InputError("--match-id", "", "letters, digits, '-' and '_' only (it is part of routing keys)")
+    if match_id is not None and not re.fullmatch(ID_PATTERN, match_id):
+        raise InputError("--match-id", "", "1 to 64 letters, digits, '-' or '_', starting with a letter or digit "
+                                           "(it is part of routing keys)")
     judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
     match_id = match_id or camera_id
     with closing(make_outputs(match_id)) as outputs:
@@ -207,6 +208,6 @@ def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: Ev
 
 
 def _identifier(text: str) -> str:
-    """A camera id made from a file name: the characters IDENTIFIER_PATTERN allows."""
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    """A camera id made from a file name: what broker.events.ID_PATTERN allows."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).lstrip("-_").rstrip("-")
     return cleaned[:64] or "clip"

@@ -20,10 +20,12 @@ SAME_GOAL_WINDOW_S = 5.0
 
 @dataclass
 class Scoreboard:
+    """Goals per team, each goal counted once however many cameras report it."""
+
     home: str
     away: str
     goals: dict[str, int] = field(default_factory=dict)
-    _last_goal_at: dict[str, float] = field(default_factory=dict)
+    _last_goal_at: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     def goal(self, team: str, end: str, clock_s: float) -> bool:
         """Count a goal call; False when it repeats a goal already counted (another camera)."""

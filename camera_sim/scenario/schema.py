@@ -20,9 +20,8 @@ from camera_sim import laws
 
 Vec3 = tuple[float, float, float]
 GoalId = Literal["north", "south"]
-IDENTIFIER_PATTERN = ID_PATTERN
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 """Match and camera ids: they become routing-key words (broker.events.ID_PATTERN)."""
-Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d(?:\.\d+)?)$")
 
