@@ -19,6 +19,9 @@ def decision_data(decision: LineDecision, match_id: str) -> dict:
         "margin_m": round(decision.margin_m, 4),
         "ball_radius_px": round(decision.radius_px, 3),
         "decided_frame": decision.decided_frame,
+        "confidence": decision.confidence,
+        "evidence": decision.evidence,
+        "hidden_frames": decision.hidden_frames,
     }
     if decision.crossing_time_s is not None:
         data["crossing_video_time_s"] = round(decision.crossing_time_s, 6)

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from camera_sim.decide.crossing import CrossingJudge, LineCall
+from camera_sim.detect.alignment import FrameAlignment
 from camera_sim.detect.background import Background
 from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
 from camera_sim.sources.calibration import Calibration
 from camera_sim.track.kalman import BallTrack
 
-TRACK_MEMORY_S = 0.1
-"""How long a track outlives its last measurement (a ball behind the crossbar's band for a few
-frames is the same ball); after that the ball counts as out of view."""
+TRACK_MEMORY_S = 0.4
+"""How long a track outlives its last measurement: a ball hidden behind a goalkeeper or the
+crossbar's band for a while is the same ball; after that it counts as out of view."""
+MAX_SEARCH_RADII = 6.0
+"""The windowed search round a coasting track's prediction grows by a radius a missed frame up
+to this; beyond, the whole-frame search (gated by the ball's top speed) takes over."""
 PRECISE_ZONE_RADII = 5.0
 """The rim is fitted to sub-pixel precision only when the ball may be within 5 radii of the line:
 farther away no call is at stake, and its centroid is enough to follow it (half the cost)."""
@@ -40,6 +44,9 @@ class LineDecision:
     crossing_time_s: float | None
     decided_frame: int
     radius_px: float
+    confidence: float
+    evidence: str
+    hidden_frames: int
 
 
 class CameraJudge:
@@ -51,6 +58,7 @@ class CameraJudge:
         self.ball_radius_m = calibration.ball_diameter_m / 2
         self.goal_line = calibration.line()
         self.detector = BallDetector(background, self.goal_line)
+        self.aligner = background.aligner()
         self.judge = CrossingJudge()
         self.track: BallTrack | None = None
         self.last_frame = -1
@@ -62,38 +70,42 @@ class CameraJudge:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
         self.last_frame = frame_index
         calls: list[LineCall] = []
-        measurement = self._measure(frame, calls, frame_index)
+        measurement = self._measure(frame, self.aligner.measure(frame), calls, frame_index)
         if measurement is not None:
             distance = self.goal_line.signed_distance_px((measurement.x_px, measurement.y_px))
-            calls += self.judge.observe(frame_index, distance, measurement.radius_px)
+            calls += self.judge.observe(frame_index, distance, measurement.radius_px, measurement.radius_held)
         return [self._decision(call) for call in calls]
 
     def finish(self) -> list[LineDecision]:
         """End of the stream: settle what is pending."""
         return [self._decision(call) for call in self.judge.ball_lost(self.last_frame)]
 
-    def _measure(self, frame: np.ndarray, calls: list[LineCall], frame_index: int) -> BallMeasurement | None:
+    def _measure(self, frame: np.ndarray, alignment: FrameAlignment, calls: list[LineCall],
+                 frame_index: int) -> BallMeasurement | None:
         """Measure the tracked ball, or look for one on the whole frame when none is tracked."""
         if self.track is not None:
-            found = self._follow(frame)
+            found = self._follow(frame, alignment)
             if found is not None or self.track.misses <= self.memory_frames:
                 return found  # None: hidden for a moment (behind the crossbar's band, say)
             self.track = None
             calls += self.judge.ball_lost(frame_index)
-        found = self.detector.acquire(frame)
+        found = self.detector.acquire(frame, alignment=alignment)
         if found is not None:
             self.track = BallTrack(found.x_px, found.y_px, found.radius_px)
         return found
 
-    def _follow(self, frame: np.ndarray) -> BallMeasurement | None:
+    def _follow(self, frame: np.ndarray, alignment: FrameAlignment) -> BallMeasurement | None:
         """The tracked ball near its predicted place, or anywhere it could have got to since."""
-        predicted, search_px = self.track.predict(), self.track.search_radius_px()
+        predicted = self.track.predict()
+        search_px = min(self.track.search_radius_px(), MAX_SEARCH_RADII * self.track.radius_px)
         near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
             PRECISE_ZONE_RADII * self.track.radius_px + search_px)
-        found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line)
+        motion = self.track.velocity
+        found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line,
+                                      alignment=alignment, motion_px=motion)
         if found is None:  # farther than predicted (a shot at 25 frames/s moves a metre a frame)
-            found = self.detector.acquire(frame, self.track.radius_px)
-            reach_px = search_px + self.max_step_radii * self.track.radius_px
+            found = self.detector.acquire(frame, self.track.radius_px, alignment, motion)
+            reach_px = search_px + self.max_step_radii * self.track.radius_px * (1 + self.track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
         if found is None:
@@ -117,4 +129,7 @@ class CameraJudge:
             crossing_time_s=None if call.crossing_frame is None else call.crossing_frame / self.fps,
             decided_frame=call.decided_frame,
             radius_px=call.radius_px,
+            confidence=call.confidence,
+            evidence=call.evidence,
+            hidden_frames=call.hidden_frames,
         )

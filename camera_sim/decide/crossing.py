@@ -2,15 +2,31 @@
 several frames; a no-goal when part of the ball passed the line and it went back out.
 
 Pure logic on numbers: distances in pixels from the goal line, positive on the goal side.
+A careful official's rules of evidence:
+- a side counts only when CONFIRM_FRAMES measured frames in a row agree (never one blob);
+- a goal needs the same track seen on the field side of wholly-over first (a ball that first
+  appears inside the goal gives no goal: nobody saw it cross);
+- when the ball was hidden while it crossed (a goalkeeper in front), the first frame over comes
+  from the trajectory on both sides of the gap, and the call says so (evidence "interpolated");
+- every call states its confidence: the probability, under the measurement noise, that the
+  decisive frames are on the side we read them on.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 CONFIRM_FRAMES = 2
 """Measured frames in a row that must agree before a side counts (never one frame's blob)."""
+EDGE_SIGMA_PX = 0.3
+"""Standard error of a trailing-edge position from a full rim fit (centre 0.2 px and radius,
+tests/test_detect.py); doubled when the radius was held from the track."""
+MAX_CONFIDENCE = 0.9999
+"""Confidence is rounded down to this: no camera is certain."""
+
+Evidence = Literal["measured", "interpolated", "partly_hidden"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,11 @@ class LineCall:
     radius_px: the ball's image radius in that frame (the ruler for metres).
     crossing_frame: fractional frame at which the trailing edge crossed (goals only).
     decided_frame: the frame whose evidence settled the call.
+    confidence: probability (0.5-0.9999) that the call is right given the measurement noise.
+    evidence: "measured" when the deciding frames were seen; "interpolated" (goal) when the ball was
+    hidden as it crossed and the frame comes from the track on both sides of the gap;
+    "partly_hidden" (no-goal) when some frames of its time over the line were not seen.
+    hidden_frames: frames without a measurement in the stretch that decided the call.
     """
 
     kind: Literal["goal", "no_goal"]
@@ -31,29 +52,52 @@ class LineCall:
     radius_px: float
     crossing_frame: float | None
     decided_frame: int
+    confidence: float = MAX_CONFIDENCE
+    evidence: Evidence = "measured"
+    hidden_frames: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Sample:
     frame_index: int
     margin_px: float
     radius_px: float
+    radius_held: bool = False
+
+    @property
+    def sigma_px(self) -> float:
+        return EDGE_SIGMA_PX * (2.0 if self.radius_held else 1.0)
+
+
+def confidence_of(margin_px: float, sigma_px: float) -> float:
+    """P(the true margin has the sign of `margin_px`) for a Gaussian error of sigma_px.
+
+    >>> confidence_of(0.0, 0.3)
+    0.5
+    >>> confidence_of(-0.6, 0.3)
+    0.9772
+    """
+    value = 0.5 * (1.0 + math.erf(abs(margin_px) / (sigma_px * math.sqrt(2.0))))
+    return round(min(value, MAX_CONFIDENCE), 4)
 
 
 class CrossingJudge:
     """Feeds on per-frame ball circles; returns calls as soon as the evidence settles them."""
 
     def __init__(self) -> None:
-        self._wholly_over = False  # a goal was given and the ball has not come back out yet
+        self._wholly_over = False  # a goal was given (or the ball was first seen inside) and it has not come out
         self._over_run: list[_Sample] = []
         self._before_run: _Sample | None = None
         self._deepest: _Sample | None = None
         self._part_over_frames = 0
+        self._part_over_first: int | None = None
+        self._last_part_over: int | None = None
         self._out_frames = 0
 
-    def observe(self, frame_index: int, centre_distance_px: float, radius_px: float) -> list[LineCall]:
+    def observe(self, frame_index: int, centre_distance_px: float, radius_px: float,
+                radius_held: bool = False) -> list[LineCall]:
         """One measured frame: the ball centre's signed distance from the line and its radius."""
-        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px)
+        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held)
         leading_px = centre_distance_px + radius_px
         if self._wholly_over:
             self._before_run = sample  # a later crossing interpolates from its own last frame out
@@ -69,30 +113,41 @@ class CrossingJudge:
 
     def ball_lost(self, frame_index: int) -> list[LineCall]:
         """The ball left the view or the track ended: settle a pending no-goal."""
-        self._over_run, self._before_run = [], None
+        self._over_run, self._before_run, self._wholly_over = [], None, False
         return self._settle_no_goal(frame_index)
 
     def _over(self, sample: _Sample) -> list[LineCall]:
         self._over_run.append(sample)
         if len(self._over_run) < CONFIRM_FRAMES:
             return []
-        first = self._over_run[0]
-        call = LineCall("goal", first.frame_index, first.margin_px, first.radius_px,
-                        self._crossing_frame(first), sample.frame_index)
+        before, run = self._before_run, self._over_run
         self._wholly_over, self._deepest, self._part_over_frames = True, None, 0
         self._over_run, self._out_frames = [], 0
-        return [call]
+        if before is None:
+            return []  # first seen inside the goal: nobody saw it cross
+        best = max(run, key=lambda s: s.margin_px / s.sigma_px)
+        return [self._goal(before, run[0], sample.frame_index, confidence_of(best.margin_px, best.sigma_px))]
 
-    def _crossing_frame(self, first: _Sample) -> float:
-        before = self._before_run
-        if before is None or before.frame_index >= first.frame_index:
-            return float(first.frame_index)
+    def _goal(self, before: _Sample, first: _Sample, decided_frame: int, confidence: float) -> LineCall:
+        """The goal call: from the first frame seen over, or from the gap when the ball was hidden."""
         fraction = -before.margin_px / (first.margin_px - before.margin_px)
-        return before.frame_index + fraction * (first.frame_index - before.frame_index)
+        crossing = before.frame_index + fraction * (first.frame_index - before.frame_index)
+        hidden = first.frame_index - before.frame_index - 1
+        if hidden == 0:
+            return LineCall("goal", first.frame_index, first.margin_px, first.radius_px, crossing, decided_frame,
+                            confidence)
+        frame = min(math.floor(crossing) + 1, first.frame_index)
+        share = (frame - before.frame_index) / (first.frame_index - before.frame_index)
+        margin = before.margin_px + share * (first.margin_px - before.margin_px)
+        radius = before.radius_px + share * (first.radius_px - before.radius_px)
+        return LineCall("goal", frame, margin, radius, crossing, decided_frame, confidence, "interpolated", hidden)
 
     def _part_over(self, sample: _Sample) -> None:
         self._out_frames = 0
         self._part_over_frames += 1
+        if self._part_over_first is None:
+            self._part_over_first = sample.frame_index
+        self._last_part_over = sample.frame_index
         if self._deepest is None or sample.margin_px > self._deepest.margin_px:
             self._deepest = sample
 
@@ -103,11 +158,16 @@ class CrossingJudge:
         return self._settle_no_goal(frame_index)
 
     def _settle_no_goal(self, frame_index: int) -> list[LineCall]:
-        deepest, enough = self._deepest, self._part_over_frames >= CONFIRM_FRAMES
-        self._deepest, self._part_over_frames = None, 0
-        if deepest is None or not enough:
+        deepest, seen = self._deepest, self._part_over_frames
+        span = 0 if deepest is None else self._last_part_over - self._part_over_first + 1
+        self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
+        if deepest is None or seen < CONFIRM_FRAMES:
             return []
-        return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index)]
+        hidden = span - seen
+        # The deepest moment may have been hidden: trust the call in proportion to what was seen.
+        confidence = 0.5 + (confidence_of(deepest.margin_px, deepest.sigma_px) - 0.5) * seen / span
+        return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,
+                         round(confidence, 4), "measured" if hidden == 0 else "partly_hidden", hidden)]
 
     def _watch_return(self, leading_px: float) -> None:
         self._out_frames = self._out_frames + 1 if leading_px < 0 else 0

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view, mean_abs_difference
+from camera_sim.detect.alignment import STEADY, FrameAlignment
+from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view, foreground_difference
 from camera_sim.goal_line import GoalLine
 
 MIN_THRESHOLD = 14.0
@@ -56,6 +57,26 @@ ALGEBRAIC_FIT_ARC_DEG = 300.0
 MIN_BLOB_PIXELS = 4
 MIN_FILL = 0.35
 """A ball blob fills at least this share of its bounding box (a disc fills pi/4)."""
+MIN_ROUNDNESS = 0.45
+"""Minor over major axis of a blob taken for a ball without a track: a disc is 1, a ball half
+hidden by a post 0.53, a standing player about 0.2."""
+STREAK_ROUNDNESS = 0.7
+"""A tracked ball's blob rounder than this is a disc; less round, a motion-blur streak (the ball
+moved more than ~0.4 diameters during the exposure) whose middle is the ball at mid-exposure..."""
+STREAK_WIDTH = (0.75, 1.4)
+STREAK_MIN_LENGTH = 1.4
+"""...if it is as wide as the ball (minor semi-axis 0.75-1.4 radii) and longer (major semi-axis
+over 1.4 radii): a ball cut in half by a post is narrower and no longer than the ball;
+and only for a ball that the track says moves fast enough to smear (below) along its major axis."""
+STREAK_MIN_TRAVEL_RADII = 1.5
+"""A streak of roundness 0.7 needs ~1.8 radii of travel in the exposure, which is at most a frame."""
+STREAK_ALIGNMENT = math.cos(math.radians(30.0))
+"""A streak's major axis lies within 30 degrees of the track's direction of motion."""
+SIZE_MATCH = (0.6, 1.6)
+"""A blob's minor semi-axis within these factors of the tracked radius can be the tracked ball."""
+MERGED_BLOB_RADII = 1.6
+"""A blob reaching farther than 1.6 tracked radii from its centre holds more than the ball
+(a player, a boot): its rim is searched from the prediction, not from the blob's centre."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,46 @@ class BallMeasurement:
     radius_px: float
     radius_held: bool
     """True when too little rim was visible and the radius came from the track, not this frame."""
+
+
+@dataclass(frozen=True)
+class _Blob:
+    """A foreground blob: centre (px), reach (half its larger extent, px) and the semi-axes of
+    the ellipse with its second moments (major >= minor, px; a disc of radius r has both r)."""
+
+    centre: np.ndarray
+    reach_px: float
+    major_px: float
+    minor_px: float
+    orientation_rad: float
+    """Direction of the major axis (image x towards y)."""
+
+    @classmethod
+    def of_moments(cls, moments: dict, reach_px: float) -> "_Blob":
+        area = moments["m00"]
+        centre = np.array([moments["m10"] / area, moments["m01"] / area], np.float32)
+        major, minor = _semi_axes(moments["mu20"] / area, moments["mu02"] / area, moments["mu11"] / area)
+        orientation = 0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"])
+        return cls(centre, reach_px, float(major), float(minor), orientation)
+
+    def is_streak_of(self, radius_px: float, motion_px: tuple[float, float] | None) -> bool:
+        """A motion-blur streak of a ball of this radius moving `motion_px` a frame: elongated
+        along the motion, as wide as the ball, and the ball fast enough to smear that much."""
+        if motion_px is None:
+            return False
+        speed = math.hypot(*motion_px)
+        if speed < STREAK_MIN_TRAVEL_RADII * radius_px:
+            return False
+        along = abs(math.cos(self.orientation_rad) * motion_px[0] + math.sin(self.orientation_rad) * motion_px[1])
+        return (along >= STREAK_ALIGNMENT * speed and self.minor_px < STREAK_ROUNDNESS * self.major_px
+                and self.major_px > STREAK_MIN_LENGTH * radius_px
+                and STREAK_WIDTH[0] * radius_px <= self.minor_px <= STREAK_WIDTH[1] * radius_px)
+
+
+def _semi_axes(var_x, var_y, cov_xy):
+    """Semi-axes (major, minor) of the uniform ellipse with these second moments (a = 2 sqrt(lambda))."""
+    middle, half_gap = (var_x + var_y) / 2, np.sqrt(((var_x - var_y) / 2) ** 2 + cov_xy**2)
+    return 2.0 * np.sqrt(np.maximum(middle + half_gap, 0.0)), 2.0 * np.sqrt(np.maximum(middle - half_gap, 0.0))
 
 
 class BallDetector:
@@ -81,58 +142,101 @@ class BallDetector:
         self._line_normal = np.array(goal_line.normal, np.float32)
         self._ray_grids: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None) -> BallMeasurement | None:
-        """Search the whole frame (coarsely) for the most ball-like blob and measure it."""
-        difference = mean_abs_difference(coarse_view(frame), self.background.coarse)
+    def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None,
+                alignment: FrameAlignment = STEADY,
+                motion_px: tuple[float, float] | None = None) -> BallMeasurement | None:
+        """Search the whole frame (coarsely) for the most ball-like blob and measure it.
+
+        expected_radius_px: the size of the ball being followed, when there is one (streaks and
+        sizes are then judged against it). alignment: the frame's gain and shift.
+        motion_px: that ball's motion per frame (px), when known.
+        """
+        difference = foreground_difference(coarse_view(frame), self._coarse_background(alignment), self.threshold)
+        if self.background.coarse_edge_tolerance is not None:
+            difference = cv2.subtract(difference, self.background.coarse_edge_tolerance)
         _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
         if cv2.countNonZero(mask) == 0:
             return None  # the usual case between incidents: nothing moves
-        found = _most_ball_like(mask)
+        found = _most_ball_like(mask, expected_radius_px)
         if found is None:
             return None
         centre, radius = found
-        if not self._brighter_than_background(frame, centre, radius):
+        if not self._brighter_than_background(frame, centre, radius, alignment):
             return None  # a "ghost": the empty place where the learnt background holds a resting ball
         search_px = ACQUIRE_SEARCH_RADII * radius + COARSE_STRIDE  # the coarse centre is off by a stride at most
-        return self.measure(frame, centre, expected_radius_px, search_px, rough_radius_px=radius)
+        (dx, dy) = alignment.shift_px
+        return self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
+                            rough_radius_px=radius, alignment=alignment, motion_px=motion_px)
 
-    def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float) -> bool:
+    def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
+                                  alignment: FrameAlignment) -> bool:
         """The ball is white: where it is, the frame is brighter than the background, on average."""
         window = self._window(frame.shape, centre, radius)
         if window is None:
             return False
         top, bottom, left, right = window
         here = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
-        empty = cv2.cvtColor(self.background.image[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
+        empty = cv2.cvtColor(self._background_window(window, alignment), cv2.COLOR_BGR2GRAY)
         return float(cv2.mean(here)[0]) > float(cv2.mean(empty)[0])
+
+    def _coarse_background(self, alignment: FrameAlignment) -> np.ndarray:
+        coarse = self.background.coarse
+        if alignment.shift_px != (0.0, 0.0):
+            dx, dy = (value / COARSE_STRIDE for value in alignment.shift_px)
+            coarse = cv2.warpAffine(coarse, np.float32([[1, 0, dx], [0, 1, dy]]), (coarse.shape[1], coarse.shape[0]),
+                                    borderMode=cv2.BORDER_REPLICATE)
+        return cv2.convertScaleAbs(coarse, alpha=alignment.gain) if alignment.gain != 1.0 else coarse
+
+    def _background_window(self, window, alignment: FrameAlignment) -> np.ndarray:
+        """The background as this frame would show it in a window (frame pixels)."""
+        top, bottom, left, right = window
+        if alignment.shift_px == (0.0, 0.0):
+            patch = self.background.image[top:bottom, left:right]
+        else:
+            dx, dy = alignment.shift_px
+            centre = (left + (right - left - 1) / 2 - dx, top + (bottom - top - 1) / 2 - dy)
+            patch = cv2.getRectSubPix(self.background.image, (right - left, bottom - top), centre)
+        return cv2.convertScaleAbs(patch, alpha=alignment.gain) if alignment.gain != 1.0 else patch
 
     def measure(
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,
         search_px: float, rough_radius_px: float | None = None, precise: bool = True,
+        alignment: FrameAlignment = STEADY, motion_px: tuple[float, float] | None = None,
     ) -> BallMeasurement | None:
-        """Measure the ball near `predicted` (px).
+        """Measure the ball near `predicted` (px, background coordinates; so is the result).
 
         expected_radius_px: radius the track expects (held when little rim is visible);
         None when there is no track yet. search_px: how far from `predicted` the centre may be.
         rough_radius_px: size hint for the search window when there is no expected radius.
         precise: fit the rim to sub-pixel precision; False (with an expected radius) returns the
         blob's centroid and the expected radius, enough to follow a ball far from the line.
+        alignment: the frame's gain and shift against the background.
+        motion_px: the tracked ball's motion per frame (px), which may smear it into a streak.
         """
         size_px = expected_radius_px or rough_radius_px or MIN_RADIUS_PX
-        window = self._window(frame.shape, predicted, search_px + RAY_REACH * size_px + WINDOW_MARGIN_PX)
+        dx, dy = alignment.shift_px
+        at = (predicted[0] + dx, predicted[1] + dy)
+        window = self._window(frame.shape, at, search_px + RAY_REACH * size_px + WINDOW_MARGIN_PX)
         if window is None:
             return None
         top, bottom, left, right = window
-        difference = mean_abs_difference(frame[top:bottom, left:right], self.background.image[top:bottom, left:right])
-        blob = self._nearest_blob(difference, (predicted[0] - left, predicted[1] - top), search_px, size_px)
+        difference = foreground_difference(frame[top:bottom, left:right], self._background_window(window, alignment),
+                                           self.threshold)
+        if self.background.edge_tolerance is not None:
+            difference = cv2.subtract(difference, self.background.edge_tolerance[top:bottom, left:right])
+        blob = self._nearest_blob(difference, (at[0] - left, at[1] - top), search_px, size_px)
         if blob is None:
             return None
-        centre, radius = blob
-        if not precise and expected_radius_px is not None:
-            return BallMeasurement(centre[0] + left, centre[1] + top, expected_radius_px, radius_held=True)
-        reach = RAY_REACH * max(radius, size_px)
-        points = self._rim_points(difference.astype(np.float32), centre, reach)
-        points = points + np.array([left, top], np.float32)
+        to_background = np.array([left - dx, top - dy], np.float32)
+        if expected_radius_px is not None:
+            if blob.is_streak_of(expected_radius_px, motion_px) or not precise:
+                x, y = blob.centre + to_background
+                return BallMeasurement(float(x), float(y), expected_radius_px, radius_held=True)
+        start = blob.centre
+        if expected_radius_px is not None and blob.reach_px > MERGED_BLOB_RADII * expected_radius_px:
+            start = (at[0] - left, at[1] - top)  # the blob holds more than the ball: trust the track
+        reach = RAY_REACH * max(min(blob.reach_px, MERGED_BLOB_RADII * size_px), size_px)
+        points = self._rim_points(difference.astype(np.float32), start, reach) + to_background
         return self._fit(points, expected_radius_px, size_px)
 
     def _window(self, shape, centre, half_px: float):
@@ -144,7 +248,7 @@ class BallDetector:
         return top, bottom, left, right
 
     def _nearest_blob(self, difference: np.ndarray, predicted, search_px: float, size_px: float):
-        """Centre and radius (window px) of the foreground blob nearest the prediction."""
+        """The foreground blob nearest the prediction (window px), or None."""
         _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
         left, top, width, height = cv2.boundingRect(mask)
         if width == 0:
@@ -156,10 +260,10 @@ class BallDetector:
             moments = cv2.moments(mask, binaryImage=True)
             if moments["m00"] < MIN_BLOB_PIXELS:
                 return None
-            centre = (moments["m10"] / moments["m00"], moments["m01"] / moments["m00"])
-            if math.hypot(centre[0] - predicted[0], centre[1] - predicted[1]) > search_px + size_px:
+            blob = _Blob.of_moments(moments, max(width, height) / 2)
+            if math.hypot(blob.centre[0] - predicted[0], blob.centre[1] - predicted[1]) > search_px + size_px:
                 return None
-            return centre, max(width, height) / 2
+            return blob
         return self._blob_holding_nearest_pixel(mask, predicted, search_px)
 
     def _blob_holding_nearest_pixel(self, mask: np.ndarray, predicted, search_px: float):
@@ -175,9 +279,10 @@ class BallDetector:
         rows, columns = rows[mine], columns[mine]
         if len(rows) < MIN_BLOB_PIXELS:
             return None
-        count = len(rows)
+        blob_mask = np.zeros_like(mask)
+        blob_mask[rows, columns] = 1
         extent = max(columns.max() - columns.min(), rows.max() - rows.min()) + 1
-        return (float(columns.sum()) / count, float(rows.sum()) / count), extent / 2
+        return _Blob.of_moments(cv2.moments(blob_mask, binaryImage=True), extent / 2)
 
     def _ray_grid(self, count: int):
         """Ray sample distances (count,) and their x / y offsets (RAY_COUNT, count), cached by length."""
@@ -260,7 +365,8 @@ def _set_pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _blobs(mask: np.ndarray):
-    """Connected blobs of a sparse 0/1 mask: centres (K, 2) (x, y), widths, heights, areas (K,).
+    """Connected blobs of a sparse 0/1 mask: centres (K, 2) (x, y), widths, heights, areas,
+    and the major / minor semi-axes of their moment ellipses (K,).
 
     Labels from OpenCV, statistics from numpy over the few set pixels: OpenCV's own
     statistics pass costs ten times more on a mostly empty mask.
@@ -269,22 +375,40 @@ def _blobs(mask: np.ndarray):
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     label_of = labels[rows, columns]
     order = np.argsort(label_of, kind="stable")
-    label_of, rows, columns = label_of[order], rows[order], columns[order]
+    label_of = label_of[order]
+    x, y = columns[order].astype(np.float64), rows[order].astype(np.float64)
     starts = np.flatnonzero(np.diff(label_of, prepend=-1))
     areas = np.diff(np.append(starts, len(label_of))).astype(np.float64)
-    centres = np.stack([np.add.reduceat(columns, starts) / areas, np.add.reduceat(rows, starts) / areas], axis=1)
-    widths = (np.maximum.reduceat(columns, starts) - np.minimum.reduceat(columns, starts) + 1).astype(np.float64)
-    heights = (np.maximum.reduceat(rows, starts) - np.minimum.reduceat(rows, starts) + 1).astype(np.float64)
-    return centres, widths, heights, areas
+
+    def mean(values):
+        return np.add.reduceat(values, starts) / areas
+
+    centres = np.stack([mean(x), mean(y)], axis=1)
+    major, minor = _semi_axes(mean(x * x) - centres[:, 0] ** 2, mean(y * y) - centres[:, 1] ** 2,
+                              mean(x * y) - centres[:, 0] * centres[:, 1])
+    widths = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts) + 1
+    heights = np.maximum.reduceat(y, starts) - np.minimum.reduceat(y, starts) + 1
+    return centres, widths, heights, areas, major, minor
 
 
-def _most_ball_like(coarse_mask: np.ndarray) -> tuple[tuple[float, float], float] | None:
-    """Centre and radius (full-frame px) of the roundest, fullest, largest blob of a coarse mask."""
-    centres, widths, heights, areas = _blobs(coarse_mask)
+def _most_ball_like(coarse_mask: np.ndarray, expected_radius_px: float | None = None):
+    """Centre and radius (full-frame px) of the most ball-like blob of a coarse mask: round, full
+    and large; or, when a ball of `expected_radius_px` is followed, of its size (a streak allowed)."""
+    centres, widths, heights, areas, major, minor = _blobs(coarse_mask)
     radii = np.maximum(widths, heights) * COARSE_STRIDE / 2
     fills = areas / (widths * heights)
-    scores = areas * fills * np.minimum(widths, heights) / np.maximum(widths, heights)
-    ball_like = (radii >= MIN_RADIUS_PX) & (radii <= MAX_RADIUS_PX) & (fills >= MIN_FILL) & (areas >= 2)
+    roundness = np.where(major > 0, minor / np.maximum(major, 1e-9), 1.0)
+    plausible = (radii >= MIN_RADIUS_PX) & (fills >= MIN_FILL) & (areas >= 2)
+    if expected_radius_px is None:
+        ball_like = plausible & (radii <= MAX_RADIUS_PX) & (roundness >= MIN_ROUNDNESS)
+        scores = areas * fills * roundness
+    else:
+        # Coarse pixels blur a small ball's semi-axes by up to a stride: compare generously.
+        width_px = np.maximum(minor * COARSE_STRIDE, radii * roundness)
+        size_ok = (width_px >= SIZE_MATCH[0] * expected_radius_px - COARSE_STRIDE) & (
+            width_px <= SIZE_MATCH[1] * expected_radius_px + COARSE_STRIDE)
+        ball_like = plausible & size_ok
+        scores = areas * fills / (1.0 + np.abs(np.log(np.maximum(width_px, 1.0) / expected_radius_px)))
     if not ball_like.any():
         return None
     best = int(np.argmax(np.where(ball_like, scores, -1.0)))

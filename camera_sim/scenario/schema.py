@@ -102,6 +102,37 @@ class Camera(_Strict):
         return value
 
 
+class Flicker(_Strict):
+    """Floodlights pulsing with the mains: the whole picture brightens and dims."""
+
+    depth: float = Field(0.1, gt=0.0, le=0.5)
+    """Peak brightness swing as a share of the mean (0.1 = +-10 %)."""
+    frequency_hz: float = Field(100.0, gt=0.0, le=1000.0)
+    """Pulses per second: twice the mains frequency (100 Hz on 50 Hz mains)."""
+
+
+class ExposureStep(_Strict):
+    """The camera's automatic exposure jumps at a moment of the match."""
+
+    at_s: Annotated[float, Field(ge=0.0, le=130 * 60, alias="at")]
+    """Match clock ("mm:ss" or seconds) from which the new exposure holds."""
+    factor: float = Field(gt=0.2, le=3.0)
+    """Brightness from then on, relative to before (steps multiply)."""
+
+    _clock = field_validator("at_s", mode="before")(_clock_to_s)
+
+
+class Shade(_Strict):
+    """The stand's shadow: everything on one side of a line across the goal mouth lies in shade."""
+
+    edge_x_m: float = Field(0.0, ge=-20.0, le=20.0)
+    """Goal-frame x of the shadow's edge (0 = midway between the posts); shade where x < edge_x_m."""
+    brightness: float = Field(0.55, ge=0.2, lt=1.0)
+    """Light left in the shade, as a share of the sunlit brightness."""
+    penumbra_m: float = Field(0.1, ge=0.0, le=2.0)
+    """Width of the soft edge."""
+
+
 class Conditions(_Strict):
     noise_sigma: float = Field(2.0, ge=0.0, le=40.0)
     """Sensor noise: standard deviation in grey levels (0-255)."""
@@ -109,6 +140,15 @@ class Conditions(_Strict):
     """Brightness factor of the whole scene (1 = daylight as designed)."""
     motion_blur: bool = True
     """Smear the ball over the camera's exposure time."""
+    compression_quality: int | None = Field(None, ge=5, le=100)
+    """When set, every frame goes through JPEG at this quality (block artefacts, ringing)."""
+    flicker: Flicker | None = None
+    exposure_steps: list[ExposureStep] = []
+    shade: Shade | None = None
+    shake_px: float = Field(0.0, ge=0.0, le=10.0)
+    """Camera shake: each frame is shifted by up to this many pixels (a mast in the wind)."""
+    ball_shadow: bool = False
+    """The sun casts the ball's shadow on the ground (it lies on the field side of the ball)."""
 
 
 class Touch(_Strict):
@@ -121,10 +161,60 @@ class Touch(_Strict):
     kind: Literal["touch", "deflection", "save", "clearance"] = "touch"
 
 
+class Waypoint(_Strict):
+    t_s: float = Field(ge=0.0)
+    at_m: Vec3
+
+
+def _times_increase(waypoints: list[Waypoint]) -> None:
+    times = [w.t_s for w in waypoints]
+    if any(b <= a for a, b in zip(times, times[1:])):
+        raise ValueError("waypoints: t_s must increase")
+
+
+Colour = tuple[Annotated[int, Field(ge=0, le=255)], Annotated[int, Field(ge=0, le=255)], Annotated[int, Field(ge=0, le=255)]]
+
+
+class Player(_Strict):
+    """A player in view during an incident, drawn as an upright cylinder: kit above, socks and boots below.
+
+    The ball passes through players (a touch is a Touch of the shot); they matter to the cameras only.
+    """
+
+    role: str = "defender"
+    kit_bgr: Colour = (40, 40, 190)
+    socks_bgr: Colour = (245, 245, 245)
+    """White socks and boots are the classic white distractor next to a white ball."""
+    height_m: float = Field(1.85, ge=1.0, le=2.3)
+    radius_m: float = Field(0.2, ge=0.08, le=0.6)
+    socks_height_m: float = Field(0.5, ge=0.0, le=1.0)
+    waypoints: list[Waypoint] = Field(min_length=1)
+    """Where the player stands (goal frame; z = height of the feet), at times since the incident
+    started; linear in between, held before the first and after the last."""
+
+    @model_validator(mode="after")
+    def _waypoints_in_order(self):
+        _times_increase(self.waypoints)
+        return self
+
+
+class SpareBall(_Strict):
+    """A second ball in view (beside the pitch, a ball boy's): looks like the match ball, never scores."""
+
+    waypoints: list[Waypoint] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _waypoints_in_order(self):
+        _times_increase(self.waypoints)
+        return self
+
+
 class _Incident(_Strict):
     at_s: Annotated[float, Field(ge=0.0, le=130 * 60, alias="at")]
     goal: GoalId
     label: str = ""
+    players: list[Player] = []
+    spare_balls: list[SpareBall] = []
 
     _clock = field_validator("at_s", mode="before")(_clock_to_s)
 
@@ -152,11 +242,6 @@ class Shot(_Incident):
         return self
 
 
-class Waypoint(_Strict):
-    t_s: float = Field(ge=0.0)
-    at_m: Vec3
-
-
 class Path(_Incident):
     """A ball moved along timed waypoints (e.g. rolled along the line, pushed on a sled)."""
 
@@ -166,9 +251,8 @@ class Path(_Incident):
 
     @model_validator(mode="after")
     def _times_increase(self) -> "Path":
+        _times_increase(self.waypoints)
         times = [w.t_s for w in self.waypoints]
-        if any(b <= a for a, b in zip(times, times[1:])):
-            raise ValueError("waypoints: t_s must increase")
         if self.duration_s is not None and self.duration_s < times[-1]:
             raise ValueError(f"duration_s must cover the last waypoint ({times[-1]} s)")
         return self

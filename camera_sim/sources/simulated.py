@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, PinholeCamera, goal_line_camera
-from camera_sim.camera.render import FrameRenderer
+from camera_sim.camera.render import FrameContent, FrameRenderer, PlayerPose
 from camera_sim.physics.simulate import Trajectory, goal_frame_of
-from camera_sim.scenario.schema import Camera, Scenario, duration_of
+from camera_sim.scenario.schema import Camera, Conditions, Player, Scenario, Waypoint, duration_of
 from camera_sim.sources.calibration import Calibration
 
 EXPOSURE_SAMPLES = 5
@@ -44,6 +44,7 @@ class SimulatedCamera:
         self.segments = _segments(scenario, camera, trajectories)
         self.frame_count = sum(s.frame_count for s in self.segments)
         seed = scenario.seed * 1000 + scenario.cameras.index(camera)
+        self._scenario, self._seed = scenario, seed
         self._renderer: FrameRenderer | None = None
         self._render_args = (self.pinhole, goal_frame_of(scenario.geometry), scenario.conditions, seed)
 
@@ -83,10 +84,30 @@ class SimulatedCamera:
 
     def render_frame(self, frame_index: int) -> np.ndarray:
         """Render one frame, (H, W, 3) uint8 BGR, the ball smeared over the exposure."""
+        return self.renderer.render(self.content(frame_index))
+
+    def content(self, frame_index: int) -> FrameContent:
+        """What the camera sees move in a frame, and what happens to its picture then."""
         segment, t = self.frame_time(frame_index)
         exposure = self.config.exposure_s
         times = t + np.linspace(-exposure / 2, exposure / 2, EXPOSURE_SAMPLES) if exposure > 0 else np.array([t])
-        return self.renderer.render(segment.trajectory.position_at(times))
+        incident = self._scenario.timeline[segment.incident_index]
+        conditions = self._scenario.conditions
+        return FrameContent(
+            ball_exposure_m=segment.trajectory.position_at(times),
+            players=tuple(_pose(player, t) for player in incident.players),
+            spare_balls_m=np.array([_along(ball.waypoints, t) for ball in incident.spare_balls]).reshape(-1, 3),
+            gain=picture_gain(conditions, segment.match_start_s + t),
+            shift_px=self._shake(frame_index, conditions),
+        )
+
+    def _shake(self, frame_index: int, conditions: Conditions) -> tuple[float, float]:
+        """A random shift within a disc of conditions.shake_px, the same every time a frame is rendered."""
+        if conditions.shake_px == 0:
+            return (0.0, 0.0)
+        rng = np.random.default_rng([self._seed, frame_index])
+        angle, reach = rng.uniform(0, 2 * np.pi), conditions.shake_px * np.sqrt(rng.uniform())
+        return (float(reach * np.cos(angle)), float(reach * np.sin(angle)))
 
     def frames(self) -> Iterator[tuple[int, np.ndarray]]:
         """Every frame of the stream in order, rendered one at a time."""
@@ -99,6 +120,29 @@ class SimulatedCamera:
             return []
         indices = np.unique(np.linspace(0, self.frame_count - 1, count).round().astype(int))
         return [self.render_frame(int(i)) for i in indices]
+
+
+def picture_gain(conditions: Conditions, match_clock_s: float) -> float:
+    """Brightness of the picture at a moment: floodlight flicker times the exposure steps so far."""
+    gain = 1.0
+    if conditions.flicker is not None:
+        gain += conditions.flicker.depth * np.sin(2 * np.pi * conditions.flicker.frequency_hz * match_clock_s)
+    for step in conditions.exposure_steps:
+        if match_clock_s >= step.at_s:
+            gain *= step.factor
+    return float(gain)
+
+
+def _along(waypoints: list[Waypoint], t_s: float) -> np.ndarray:
+    """Position (3,) m along timed waypoints at t_s: linear between them, held outside."""
+    times = [w.t_s for w in waypoints]
+    return np.array([np.interp(t_s, times, [w.at_m[k] for w in waypoints]) for k in range(3)])
+
+
+def _pose(player: Player, t_s: float) -> PlayerPose:
+    return PlayerPose(feet_m=_along(player.waypoints, t_s), radius_m=player.radius_m, height_m=player.height_m,
+                      socks_height_m=player.socks_height_m, kit_bgr=np.array(player.kit_bgr, np.float32),
+                      socks_bgr=np.array(player.socks_bgr, np.float32))
 
 
 def _segments(scenario: Scenario, camera: Camera, trajectories: list[Trajectory]) -> list[Segment]:
