@@ -25,6 +25,12 @@ to this; beyond, the whole-frame search (gated by the ball's top speed) takes ov
 PRECISE_ZONE_RADII = 5.0
 """The rim is fitted to sub-pixel precision only when the ball may be within 5 radii of the line:
 farther away no call is at stake, and its centroid is enough to follow it (half the cost)."""
+SEARCH_EVERY_S = 0.02
+"""While balls are followed, the whole frame is searched for another every 20 ms."""
+MAX_BALLS = 3
+"""Balls followed at once: the match ball and a spare or two."""
+EXCLUSION_RADII = 3.0
+"""A whole-frame search ignores blobs within 3 radii of a ball another watch follows."""
 MAX_BALL_SPEED_MPS = 45.0
 """Faster than the hardest shots measured (about 130 km/h = 36 m/s): a ball found by a whole-frame
 search within this much motion of the track's prediction continues the track (at 25 frames/s a
@@ -49,8 +55,20 @@ class LineDecision:
     hidden_frames: int
 
 
+@dataclass
+class _Watch:
+    """One ball being followed, and the Law 10 judge watching it."""
+
+    track: BallTrack
+    judge: CrossingJudge
+
+
 class CameraJudge:
-    """Watches one camera's frames in order and returns decisions as they are made."""
+    """Watches one camera's frames in order and returns decisions as they are made.
+
+    Several balls may be in view (a spare ball beside the pitch): each is followed with its own
+    judge, so a ball that never crosses can neither take the match ball's place nor score.
+    """
 
     def __init__(self, camera_id: str, calibration: Calibration, background: Background, fps: float):
         self.camera_id = camera_id
@@ -59,62 +77,88 @@ class CameraJudge:
         self.goal_line = calibration.line()
         self.detector = BallDetector(background, self.goal_line)
         self.aligner = background.aligner()
-        self.judge = CrossingJudge()
-        self.track: BallTrack | None = None
+        self.watches: list[_Watch] = []
         self.last_frame = -1
         self.memory_frames = max(1, round(TRACK_MEMORY_S * fps))
+        self.search_every_frames = max(1, round(SEARCH_EVERY_S * fps))
+        self._next_search = 0
         self.max_step_radii = MAX_BALL_SPEED_MPS / fps / self.ball_radius_m
         """The farthest a ball can move between frames, in ball radii."""
+        self.known_radius_px: float | None = None
+        """The ball's image radius as last measured: a size to look for when no track is on
+        (a ball first seen as a motion-blur streak has no rim to measure)."""
 
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
         self.last_frame = frame_index
+        alignment = self.aligner.measure(frame)
         calls: list[LineCall] = []
-        measurement = self._measure(frame, self.aligner.measure(frame), calls, frame_index)
-        if measurement is not None:
-            distance = self.goal_line.signed_distance_px((measurement.x_px, measurement.y_px))
-            calls += self.judge.observe(frame_index, distance, measurement.radius_px, measurement.radius_held)
+        for watch in list(self.watches):
+            found = self._follow(watch, frame, alignment)
+            if found is not None:
+                calls += self._observe(watch, frame_index, found)
+            elif watch.track.misses > self.memory_frames:  # out of view, not just hidden for a moment
+                self.watches.remove(watch)
+                calls += watch.judge.ball_lost(frame_index)
+        self._drop_duplicates()
+        if len(self.watches) < MAX_BALLS and (not self.watches or frame_index >= self._next_search):
+            self._next_search = frame_index + self.search_every_frames
+            found = self._acquire(frame, alignment)
+            if found is not None:
+                watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px), CrossingJudge())
+                self.watches.append(watch)
+                calls += self._observe(watch, frame_index, found)
         return [self._decision(call) for call in calls]
 
     def finish(self) -> list[LineDecision]:
         """End of the stream: settle what is pending."""
-        return [self._decision(call) for call in self.judge.ball_lost(self.last_frame)]
+        calls = [call for watch in self.watches for call in watch.judge.ball_lost(self.last_frame)]
+        self.watches = []
+        return [self._decision(call) for call in calls]
 
-    def _measure(self, frame: np.ndarray, alignment: FrameAlignment, calls: list[LineCall],
-                 frame_index: int) -> BallMeasurement | None:
-        """Measure the tracked ball, or look for one on the whole frame when none is tracked."""
-        if self.track is not None:
-            found = self._follow(frame, alignment)
-            if found is not None or self.track.misses <= self.memory_frames:
-                return found  # None: hidden for a moment (behind the crossbar's band, say)
-            self.track = None
-            calls += self.judge.ball_lost(frame_index)
-        found = self.detector.acquire(frame, alignment=alignment)
-        if found is not None:
-            self.track = BallTrack(found.x_px, found.y_px, found.radius_px)
+    def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineCall]:
+        distance = self.goal_line.signed_distance_px((found.x_px, found.y_px))
+        return watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held)
+
+    def _acquire(self, frame: np.ndarray, alignment: FrameAlignment,
+                 ignore: _Watch | None = None, radius_px: float | None = None) -> BallMeasurement | None:
+        """A ball on the whole frame that no other watch follows (`ignore`: the one asking)."""
+        taken = [(*w.track.estimate, EXCLUSION_RADII * w.track.radius_px) for w in self.watches if w is not ignore]
+        found = self.detector.acquire(frame, radius_px, alignment, exclude_px=taken)
+        if found is None and radius_px is None and self.known_radius_px is not None:
+            found = self.detector.acquire(frame, self.known_radius_px, alignment, exclude_px=taken)
         return found
 
-    def _follow(self, frame: np.ndarray, alignment: FrameAlignment) -> BallMeasurement | None:
+    def _drop_duplicates(self) -> None:
+        """Two watches on one ball: keep the one that has followed it longer."""
+        for young in sorted(self.watches, key=lambda w: w.track.measured_frames):
+            for old in self.watches:
+                if old is not young and old.track.measured_frames >= young.track.measured_frames and np.hypot(
+                        *np.subtract(old.track.estimate, young.track.estimate)) < old.track.radius_px:
+                    self.watches.remove(young)
+                    break
+
+    def _follow(self, watch: _Watch, frame: np.ndarray, alignment: FrameAlignment) -> BallMeasurement | None:
         """The tracked ball near its predicted place, or anywhere it could have got to since."""
-        predicted = self.track.predict()
-        search_px = min(self.track.search_radius_px(), MAX_SEARCH_RADII * self.track.radius_px)
+        track = watch.track
+        predicted = track.predict()
+        search_px = min(track.search_radius_px(), MAX_SEARCH_RADII * track.radius_px)
         near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
-            PRECISE_ZONE_RADII * self.track.radius_px + search_px)
-        motion = self.track.velocity
-        found = self.detector.measure(frame, predicted, self.track.radius_px, search_px, precise=near_line,
+            PRECISE_ZONE_RADII * track.radius_px + search_px)
+        motion = track.velocity if track.knows_velocity else None
+        found = self.detector.measure(frame, predicted, track.radius_px, search_px, precise=near_line,
                                       alignment=alignment, motion_px=motion)
         if found is None:  # farther than predicted (a shot at 25 frames/s moves a metre a frame)
-            found = self.detector.acquire(frame, self.track.radius_px, alignment, motion)
-            reach_px = search_px + self.max_step_radii * self.track.radius_px * (1 + self.track.misses)
+            found = self._acquire(frame, alignment, ignore=watch, radius_px=track.radius_px)
+            reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
         if found is None:
-            self.track.miss()
+            track.miss()
             return None
-        return self._continue_track(found)
-
-    def _continue_track(self, found: BallMeasurement) -> BallMeasurement:
-        self.track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
+        track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
+        if not found.radius_held:
+            self.known_radius_px = track.radius_px
         return found
 
     def _decision(self, call: LineCall) -> LineDecision:

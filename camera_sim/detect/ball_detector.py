@@ -42,6 +42,11 @@ FULL_FIT_ARC_DEG = 200.0
 the track's radius is held and only the centre is fitted."""
 MIN_ACQUIRE_ARC_DEG = 120.0
 """Without a track to lend a radius, a ball is acquired only if this much rim is visible."""
+MIN_HELD_ARC_DEG = 90.0
+"""With the track's radius, a quarter of the rim still places the centre; less is a guess."""
+MAX_RIM_RMS_PX = 0.6
+"""A ball's rim points lie within ~0.2 px of its circle (noise, anti-aliasing); points farther
+off on average trace something else: a player's silhouette, the edge of a ball half hidden."""
 OUTLIER_PX = 1.0
 OUTLIER_MEDIAN_FACTOR = 3.0
 """Rim points farther than max(1 px, 3 x the median residual) from the fitted circle are dropped."""
@@ -111,15 +116,17 @@ class _Blob:
         return cls(centre, reach_px, float(major), float(minor), orientation)
 
     def is_streak_of(self, radius_px: float, motion_px: tuple[float, float] | None) -> bool:
-        """A motion-blur streak of a ball of this radius moving `motion_px` a frame: elongated
-        along the motion, as wide as the ball, and the ball fast enough to smear that much."""
-        if motion_px is None:
-            return False
-        speed = math.hypot(*motion_px)
-        if speed < STREAK_MIN_TRAVEL_RADII * radius_px:
-            return False
-        along = abs(math.cos(self.orientation_rad) * motion_px[0] + math.sin(self.orientation_rad) * motion_px[1])
-        return (along >= STREAK_ALIGNMENT * speed and self.minor_px < STREAK_ROUNDNESS * self.major_px
+        """A motion-blur streak of a ball of this radius moving `motion_px` a frame (None: not
+        known yet): elongated (along the motion), as wide as the ball, and the ball fast enough
+        to smear that much."""
+        if motion_px is not None:
+            speed = math.hypot(*motion_px)
+            if speed < STREAK_MIN_TRAVEL_RADII * radius_px:
+                return False
+            along = abs(math.cos(self.orientation_rad) * motion_px[0] + math.sin(self.orientation_rad) * motion_px[1])
+            if along < STREAK_ALIGNMENT * speed:
+                return False
+        return (self.minor_px < STREAK_ROUNDNESS * self.major_px
                 and self.major_px > STREAK_MIN_LENGTH * radius_px
                 and STREAK_WIDTH[0] * radius_px <= self.minor_px <= STREAK_WIDTH[1] * radius_px)
 
@@ -143,18 +150,22 @@ class BallDetector:
         self._ray_grids: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None,
-                alignment: FrameAlignment = STEADY,
-                motion_px: tuple[float, float] | None = None) -> BallMeasurement | None:
+                alignment: FrameAlignment = STEADY, motion_px: tuple[float, float] | None = None,
+                exclude_px: list[tuple[float, float, float]] = ()) -> BallMeasurement | None:
         """Search the whole frame (coarsely) for the most ball-like blob and measure it.
 
         expected_radius_px: the size of the ball being followed, when there is one (streaks and
         sizes are then judged against it). alignment: the frame's gain and shift.
         motion_px: that ball's motion per frame (px), when known.
+        exclude_px: (x, y, radius) circles (background px) where balls already followed are.
         """
         difference = foreground_difference(coarse_view(frame), self._coarse_background(alignment), self.threshold)
         if self.background.coarse_edge_tolerance is not None:
             difference = cv2.subtract(difference, self.background.coarse_edge_tolerance)
         _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
+        for x, y, reach in exclude_px:
+            centre = ((x + alignment.shift_px[0]) / COARSE_STRIDE, (y + alignment.shift_px[1]) / COARSE_STRIDE)
+            cv2.circle(mask, (round(centre[0]), round(centre[1])), math.ceil(reach / COARSE_STRIDE) + 1, 0, -1)
         if cv2.countNonZero(mask) == 0:
             return None  # the usual case between incidents: nothing moves
         found = _most_ball_like(mask, expected_radius_px)
@@ -330,14 +341,20 @@ class BallDetector:
         if free is None:
             return None
         (x, y, radius), points, arc = free
-        plausible = MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX
+        plausible = MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX and _rim_rms(points, x, y, radius) <= MAX_RIM_RMS_PX
+        if expected_radius_px is not None:
+            plausible &= SIZE_MATCH[0] * expected_radius_px <= radius <= SIZE_MATCH[1] * expected_radius_px
         if arc >= FULL_FIT_ARC_DEG and plausible:
             return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
         if expected_radius_px is None:
             if arc < MIN_ACQUIRE_ARC_DEG or not plausible:
                 return None
             return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
+        if arc < MIN_HELD_ARC_DEG:
+            return None
         x, y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
+        if _rim_rms(points, x, y, expected_radius_px) > MAX_RIM_RMS_PX:
+            return None  # not a ball's rim: a player's silhouette, a ball merged with something
         return BallMeasurement(float(x), float(y), float(expected_radius_px), radius_held=True)
 
     def _drop_occlusion_edges(self, points: np.ndarray, size_px: float) -> np.ndarray:
@@ -515,6 +532,12 @@ def _centre_with_radius(points: np.ndarray, start, radius: float) -> tuple[float
         if abs(step_x) + abs(step_y) < 1e-3:
             break
     return float(x), float(y)
+
+
+def _rim_rms(points: np.ndarray, x: float, y: float, radius: float) -> float:
+    """Root mean square distance (px) of rim points from a circle."""
+    residual = np.hypot(points[:, 0] - x, points[:, 1] - y) - radius
+    return float(np.sqrt(np.mean(residual * residual)))
 
 
 def _arc_span_deg(points: np.ndarray, centre) -> float:

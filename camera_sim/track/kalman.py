@@ -35,6 +35,7 @@ class BallTrack:
         self._filter.errorCovPost = np.diag([MEASUREMENT_NOISE_PX**2] * 2 + [spread] * 2).astype(np.float32)
         self.radius_px = radius_px
         self.misses = 0
+        self.measured_frames = 1
 
     @property
     def estimate(self) -> tuple[float, float]:
@@ -57,6 +58,12 @@ class BallTrack:
         if radius_px is not None:
             self.radius_px += RADIUS_SMOOTHING * (radius_px - self.radius_px)
         self.misses = 0
+        self.measured_frames += 1
+
+    @property
+    def knows_velocity(self) -> bool:
+        """Two measurements give a velocity; before that it is a guess of zero."""
+        return self.measured_frames >= 2
 
     def miss(self) -> None:
         """No measurement this frame: keep the prediction as the state."""
