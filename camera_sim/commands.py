@@ -175,8 +175,10 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     """Judge a recorded clip with the same detection and decision code as `run`."""
     if not clip_path.is_file():
         raise InputError(clip_path, "", "no such file" if not clip_path.exists() else "is not a file")
-    calibration: Calibration = load_calibration(calib_path or default_calibration_path(clip_path))
+    calib_path = calib_path or default_calibration_path(clip_path)
+    calibration: Calibration = load_calibration(calib_path)
     clip = ClipSource(clip_path, calibration.fps)
+    _check_line_crosses_frame(calibration, clip.frame_size, calib_path)
     camera_id = _identifier(clip_path.stem)
     if match_id is not None and not re.fullmatch(ID_PATTERN, match_id):
         raise InputError("--match-id", "", "1 to 64 letters, digits, '-' or '_', starting with a letter or digit "
@@ -185,6 +187,17 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     match_id = match_id or camera_id
     with closing(make_outputs(match_id)) as outputs:
         return _judge_clip(clip, judge, match_id, outputs)
+
+
+def _check_line_crosses_frame(calibration: Calibration, frame_size: tuple[int, int], calib_path: Path) -> None:
+    """A goal line that misses the picture (say, the calibration of a larger clip) can never be
+    crossed: bad input, not a silent 'no decision'."""
+    width, height = frame_size
+    line = calibration.line()
+    corners = [(-0.5, -0.5), (width - 0.5, -0.5), (-0.5, height - 0.5), (width - 0.5, height - 0.5)]
+    if len({line.signed_distance_px(corner) > 0 for corner in corners}) == 1:
+        raise InputError(calib_path, "goal_line", f"the line lies outside the clip's {width}x{height} frame "
+                                                  "(a calibration for another clip size?)")
 
 
 def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: EventOutputs) -> int:

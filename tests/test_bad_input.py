@@ -265,6 +265,12 @@ def test_video_calibration_coordinate_not_a_number(full_clip, tmp_path):
     assert_bad_input(run_cli("video", full_clip, "--calib", calib, "--no-publish"), calib, "goal_line[0][1]:", "number")
 
 
+def test_video_calibration_whose_line_misses_the_frame(full_clip, tmp_path):
+    """The calibration of a larger clip: a line that cannot be crossed is bad input, not silence."""
+    calib = write_calibration(tmp_path / "big.calib.yaml", "goal_line: [[1500, 0], [1500, 1079]]\ngoal_side: [1700, 500]\n")
+    assert_bad_input(run_cli("video", full_clip, "--calib", calib, "--no-publish"), calib, "goal_line:", "outside")
+
+
 def test_video_calibration_goal_line_not_a_pair_of_points(full_clip, tmp_path):
     calib = write_calibration(tmp_path / "word.calib.yaml", "goal_line: left\ngoal_side: [300, 120]\n")
     assert_bad_input(run_cli("video", full_clip, "--calib", calib, "--no-publish"), calib, "goal_line:")

@@ -69,11 +69,14 @@ class ClipSource:
                     ok, frame = capture.read()
                     if ok and frame is not None:
                         frames.append(self._as_bgr(frame, int(index)))
-            while len(frames) < count:  # unknown length, or seeking failed: read from the start
-                ok, frame = capture.read()
-                if not ok or frame is None:
-                    break
-                frames.append(self._as_bgr(frame, len(frames)))
+            if len(frames) < count // 2:  # unknown length, or seeking mostly failed: read from the start
+                capture.release()
+                capture, frames = self._open(), []
+                for index in range(count):
+                    ok, frame = capture.read()
+                    if not ok or frame is None:
+                        break
+                    frames.append(self._as_bgr(frame, index))
         finally:
             capture.release()
         if not frames:
