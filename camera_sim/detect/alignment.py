@@ -67,16 +67,19 @@ class FrameAligner:
 
     def __init__(self, background: np.ndarray, measure_gain: bool, measure_shift: bool, seed: int = 0):
         self.measure_gain, self.measure_shift = measure_gain, measure_shift
+        if not (measure_gain or measure_shift):
+            return  # a steady clip: nothing to prepare
         grey = luma(background)
         usable = np.flatnonzero((grey > GAIN_USABLE_LUMA[0]) & (grey < GAIN_USABLE_LUMA[1]))
         chosen = np.random.default_rng(seed).choice(usable, min(GAIN_SAMPLES, len(usable)), replace=False) \
             if len(usable) else np.arange(min(GAIN_SAMPLES, grey.size))
         self._rows, self._columns = np.unravel_index(np.sort(chosen), grey.shape)
         self._reference_luma = grey[self._rows, self._columns]
-        reference = _half_size(grey)
-        self._window = cv2.createHanningWindow(reference.shape[::-1], cv2.CV_32F)
-        self._reference_spectrum = np.conj(np.fft.rfft2(reference * self._window))
-        self._edge_points, self._edge_values, self._edge_gradients = _edge_points(grey)
+        if measure_shift:
+            reference = _half_size(grey)
+            self._window = cv2.createHanningWindow(reference.shape[::-1], cv2.CV_32F)
+            self._reference_spectrum = np.conj(np.fft.rfft2(reference * self._window))
+            self._edge_points, self._edge_values, self._edge_gradients = _edge_points(grey)
 
     def measure(self, frame: np.ndarray) -> FrameAlignment:
         """The frame's gain and shift (each left at its neutral value unless measured)."""

@@ -93,9 +93,17 @@ def foreground_difference(frame: np.ndarray, background: np.ndarray, threshold: 
     difference = mean_abs_difference(frame, background)
     if difference.ndim != 2 or frame.ndim != 3:
         return difference
-    rows, columns = np.nonzero(difference > threshold)
-    if len(rows) == 0:
+    # Only pixels darker than the background can be shadow: the white ball has few or none.
+    darkening = cv2.cvtColor(cv2.subtract(background, frame), cv2.COLOR_BGR2GRAY)
+    _, darker = cv2.threshold(darkening, threshold / 2, 1, cv2.THRESH_BINARY)
+    if cv2.countNonZero(darker) == 0:
         return difference
+    _, over = cv2.threshold(difference, threshold, 1, cv2.THRESH_BINARY)
+    candidates = cv2.bitwise_and(over, darker)
+    if cv2.countNonZero(candidates) == 0:
+        return difference
+    found = cv2.findNonZero(candidates).reshape(-1, 2)  # several times faster than np.nonzero here
+    rows, columns = found[:, 1], found[:, 0]
     here = frame[rows, columns].astype(np.float32)
     empty = background[rows, columns].astype(np.float32)
     ratio = (here + 1.0) / (empty + 1.0)
