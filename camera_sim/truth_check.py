@@ -35,7 +35,10 @@ def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> S
     margin = " ".join(f"{d.margin_m * 1000:+.0f}" for d in decisions) or "-"
     true_frame = "-" if expected.frame_index is None else str(expected.frame_index)
     true_margin = "-" if expected.margin_m is None else f"{expected.margin_m * 1000:+.0f} mm"
-    note = "crossed outside the goal mouth: beyond one camera's judgement" if expected.beyond_one_camera else ""
+    notes = ["crossed outside the goal mouth: beyond one camera's judgement"] if expected.beyond_one_camera else []
+    notes += [f"{d.kind} seen either side of {d.hidden_frames} hidden frames" for d in decisions
+              if d.evidence == "interpolated"]
+    note = "; ".join(notes)
     verdict = "yes" if agrees(expected, decisions) else "NO"
     return SummaryRow(expected.incident_index, label, expected.camera_id, expected.kind or "none", decided,
                       f"{frame} / {true_frame}", f"{margin} / {true_margin}", verdict, note)

@@ -25,6 +25,19 @@ def _where(data: dict) -> str:
     return f"{clock}camera {data['camera_id']}, frame {data['frame']}"
 
 
+def _evidence(data: dict) -> str:
+    """How sure, and how seen: "  (99.9% sure; hidden 12 frames, from the track either side)"."""
+    parts = []
+    if isinstance(data.get("confidence"), (int, float)):
+        parts.append(f"{data['confidence'] * 100:.1f}% sure")
+    hidden = data.get("hidden_frames")
+    if data.get("evidence") == "interpolated" and isinstance(hidden, int):
+        parts.append(f"hidden {hidden} frames, from the track either side")
+    elif data.get("evidence") == "partly_hidden" and isinstance(hidden, int):
+        parts.append(f"ball hidden for {hidden} frames near the line")
+    return f"  ({'; '.join(parts)})" if parts else ""
+
+
 def notification(event: CloudEvent) -> tuple[str, str]:
     """(headline, line) for an event; headline is GOAL, NO GOAL, KICK-OFF, FULL TIME or the kind."""
     data, match = event.data, event.subject
@@ -32,11 +45,11 @@ def notification(event: CloudEvent) -> tuple[str, str]:
         margin = data.get("margin_m")
         over = f"ball {_distance(margin)} over the line" if margin is not None else f"{data['margin_px']:.1f} px over"
         scorer = f"{data['scoring_team']} score!  " if "scoring_team" in data else ""
-        return "GOAL", f"{scorer}{_teams(data, match)}  {_where(data)}  {over}"
+        return "GOAL", f"{scorer}{_teams(data, match)}  {_where(data)}  {over}{_evidence(data)}"
     if event.kind == "no_goal":
         margin = data.get("margin_m")
         short = f"ball stayed {_distance(margin)} short" if margin is not None else f"{-data['margin_px']:.1f} px short"
-        return "NO GOAL", f"{_teams(data, match)}  {_where(data)}  {short} of being wholly over"
+        return "NO GOAL", f"{_teams(data, match)}  {_where(data)}  {short} of being wholly over{_evidence(data)}"
     if event.kind == "match_started":
         return "KICK-OFF", f"{data.get('home', '?')} v {data.get('away', '?')}  ({match})"
     if event.kind == "match_ended":

@@ -33,6 +33,12 @@ def test_a_no_goal_says_how_far_short_the_ball_stayed():
     assert headline == "NO GOAL" and "ball stayed 4 cm short of being wholly over" in line
 
 
+def test_a_goal_seen_only_either_side_of_a_player_says_how_sure_and_how_it_was_seen():
+    hidden = GOAL | {"data": GOAL["data"] | {"confidence": 0.9991, "evidence": "interpolated", "hidden_frames": 12}}
+    _, line = notification(parse_event(body(hidden)))
+    assert "(99.9% sure; hidden 12 frames, from the track either side)" in line
+
+
 def test_an_event_from_a_clip_without_teams_still_reads_well():
     data = {key: GOAL["data"][key] for key in ("match_id", "camera_id", "frame", "video_time_s", "margin_m")}
     _, line = notification(parse_event(body(GOAL | {"data": data})))
