@@ -71,3 +71,12 @@ def test_a_second_crossing_is_interpolated_from_its_own_last_frame_outside():
     calls = feed(CrossingJudge(), [-30, 15, 20, 25, -40, -45, 15, 20])  # margins ... -50, -55, +5, +10
     assert [c.kind for c in calls] == ["goal", "goal"]
     assert calls[1].crossing_frame == pytest.approx(5 + 55 / 60)
+
+
+
+def test_a_fast_impact_wholly_over_only_between_frames_is_a_goal_from_the_approach_and_rebound():
+    # In at 20 px a frame, back out at 12 (a wall 3 px past the line at frame 3.4): no frame sees it over.
+    margins = [-65, -45, -25, -5, -4.2, -16.2, -28.2, -40.2, -52.2]
+    calls = feed(CrossingJudge(), [m + RADIUS_PX for m in margins])
+    assert [c.kind for c in calls] == ["goal"]
+    assert calls[0].frame_index == 4 and calls[0].evidence == "interpolated" and calls[0].hidden_frames == 0

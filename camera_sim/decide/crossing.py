@@ -15,6 +15,7 @@ A careful official's rules of evidence:
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,21 @@ EDGE_SIGMA_PX = 0.3
 tests/test_detect.py); doubled when the radius was held from the track."""
 MAX_CONFIDENCE = 0.9999
 """Confidence is rounded down to this: no camera is certain."""
+IMPACT_MIN_SPEED_PX = 1.0
+"""A reversal is an impact (a wall, a post, a block) when the ball moves at least a pixel a frame
+towards the line before it and away after it: then its deepest point lies between frames, where
+the approach and the rebound lines meet."""
+IMPACT_MIN_SIGMAS = 2.5
+"""...and that meeting point counts as wholly over only 2.5 of its standard errors past the line
+(a meeting point truly on the line passes with 0.6 % odds)."""
+IMPACT_SIGMA_FACTOR = 2.0
+"""The meeting point of two lines through noisy samples, extrapolated up to a frame: ~2 sigma."""
+IMPACT_MAX_REBOUND = 1.2
+"""A rebound is no faster than the approach (restitution below 1), give or take measurement noise."""
+IMPACT_MAX_SPAN_FRAMES = 6
+"""The five samples of a V may miss one frame further out (a ball over the white paint is faint)."""
+RECENT_SAMPLES = 256
+"""Frames kept of the current approach: all of its time near the line at 500 frames/s."""
 
 Evidence = Literal["measured", "interpolated", "partly_hidden"]
 
@@ -43,6 +59,8 @@ class LineCall:
     evidence: "measured" when the deciding frames were seen; "interpolated" (goal) when the ball was
     hidden as it crossed and the frame comes from the track on both sides of the gap;
     "partly_hidden" (no-goal) when some frames of its time over the line were not seen.
+    A goal is also "interpolated" (hidden_frames 0) when the ball was wholly over only between
+    frames: a fast impact whose deepest point comes from the approach and rebound lines.
     hidden_frames: frames without a measurement in the stretch that decided the call.
     """
 
@@ -93,12 +111,14 @@ class CrossingJudge:
         self._part_over_first: int | None = None
         self._last_part_over: int | None = None
         self._out_frames = 0
+        self._recent: deque[_Sample] = deque(maxlen=RECENT_SAMPLES)  # the latest measured frames of this approach
 
     def observe(self, frame_index: int, centre_distance_px: float, radius_px: float,
                 radius_held: bool = False) -> list[LineCall]:
         """One measured frame: the ball centre's signed distance from the line and its radius."""
         sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held)
         leading_px = centre_distance_px + radius_px
+        self._recent.append(sample)
         if self._wholly_over:
             self._before_run = sample  # a later crossing interpolates from its own last frame out
             self._watch_return(leading_px)
@@ -114,7 +134,9 @@ class CrossingJudge:
     def ball_lost(self, frame_index: int) -> list[LineCall]:
         """The ball left the view or the track ended: settle a pending no-goal."""
         self._over_run, self._before_run, self._wholly_over = [], None, False
-        return self._settle_no_goal(frame_index)
+        calls = self._settle_no_goal(frame_index)
+        self._recent.clear()
+        return calls
 
     def _over(self, sample: _Sample) -> list[LineCall]:
         self._over_run.append(sample)
@@ -123,6 +145,7 @@ class CrossingJudge:
         before, run = self._before_run, self._over_run
         self._wholly_over, self._deepest, self._part_over_frames = True, None, 0
         self._over_run, self._out_frames = [], 0
+        self._recent.clear()
         if before is None:
             return []  # first seen inside the goal: nobody saw it cross
         best = max(run, key=lambda s: s.margin_px / s.sigma_px)
@@ -163,13 +186,64 @@ class CrossingJudge:
         self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
         if deepest is None or seen < CONFIRM_FRAMES:
             return []
+        impact = self._impact_goal(frame_index)
+        self._recent.clear()  # this approach is settled
+        if impact is not None:
+            return [impact]
         hidden = span - seen
         # The deepest moment may have been hidden: trust the call in proportion to what was seen.
         confidence = 0.5 + (confidence_of(deepest.margin_px, deepest.sigma_px) - 0.5) * seen / span
         return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,
                          round(confidence, 4), "measured" if hidden == 0 else "partly_hidden", hidden)]
 
+    def _impact_goal(self, decided_frame: int) -> LineCall | None:
+        """A goal between frames: the approach and rebound lines either side of the deepest frame
+        meet past the line, and the deepest frame itself is not short of them (a ball that slowed
+        before the line, or a lone frame read deeper than its neighbours, is no impact)."""
+        recent = list(self._recent)
+        k = max(range(len(recent)), key=lambda i: recent[i].margin_px)
+        found = _meeting(recent, k)
+        if found is None:
+            return None
+        frame_at, apex_px, (first_frame, first_margin), slope, rebound, on_lines_px = found
+        sigma = IMPACT_SIGMA_FACTOR * max(recent[k].sigma_px, EDGE_SIGMA_PX)
+        if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - recent[k].margin_px > IMPACT_MIN_SIGMAS * sigma:
+            return None
+        crossing = first_frame - first_margin / slope
+        frame = math.floor(crossing) + 1
+        margin = min(first_margin + slope * (frame - first_frame), rebound(frame))
+        return LineCall("goal", frame, margin, recent[k].radius_px, crossing, decided_frame,
+                        confidence_of(apex_px, sigma), "interpolated", 0)
+
     def _watch_return(self, leading_px: float) -> None:
         self._out_frames = self._out_frames + 1 if leading_px < 0 else 0
         if self._out_frames >= CONFIRM_FRAMES:
             self._wholly_over, self._out_frames = False, 0
+
+
+def _meeting(samples: list[_Sample], k: int):
+    """The V of an impact round sample k: approach line through k-2, k-1, rebound line through
+    k+1, k+2 (the frames either side of k seen, at most one more missing further out; both
+    fast; no faster out than in: nothing pushes the ball on).
+    (fractional frame where they meet, margin there, (frame, margin) of k-2, approach slope,
+    the rebound line as a function of the frame, the V's margin at frame k); None when the
+    samples are not such a V."""
+    if k < 2 or k + 2 >= len(samples):
+        return None
+    a, b, c, d = (samples[i] for i in (k - 2, k - 1, k + 1, k + 2))
+    frames = [s.frame_index for s in (a, b, samples[k], c, d)]
+    if frames[-1] - frames[0] > IMPACT_MAX_SPAN_FRAMES or frames[3] - frames[1] != 2:
+        return None  # the ball was hidden round its deepest point: the hidden-crossing rule, not this one
+    rise = (b.margin_px - a.margin_px) / (b.frame_index - a.frame_index)
+    fall = (d.margin_px - c.margin_px) / (d.frame_index - c.frame_index)
+    if rise < IMPACT_MIN_SPEED_PX or fall > -IMPACT_MIN_SPEED_PX or -fall > IMPACT_MAX_REBOUND * rise:
+        return None
+    # approach: m = a.m + rise * (f - a.f); rebound: m = c.m + fall * (f - c.f)
+    frame_at = (c.margin_px - a.margin_px + rise * a.frame_index - fall * c.frame_index) / (rise - fall)
+    if not b.frame_index <= frame_at <= c.frame_index:
+        return None
+    at_k = min(a.margin_px + rise * (frames[2] - a.frame_index), c.margin_px + fall * (frames[2] - c.frame_index))
+    def rebound(frame: float) -> float:
+        return c.margin_px + fall * (frame - c.frame_index)
+
+    return frame_at, a.margin_px + rise * (frame_at - a.frame_index), (a.frame_index, a.margin_px), rise, rebound, at_k
