@@ -165,3 +165,12 @@ def test_confidence_is_high_for_a_clear_goal_and_lower_for_a_millimetre_one():
     confidences = [e["data"]["confidence"] for e in events if e["type"] in ("goalline.goal", "goalline.no_goal")]
     assert len(confidences) == 2
     assert confidences[0] > 0.999 and 0.5 <= confidences[1] < confidences[0]
+
+
+def test_a_ball_the_near_post_cuts_in_half_is_not_taken_for_wholly_over():
+    """From a camera in the line's plane every ray into the mouth passes the near post or the bar:
+    a ball 1 cm short of wholly over shows only its goal-side part, cut by a straight edge."""
+    decisions, expected, _ = judged([sled(1.0, -2.0, 1.2, -0.01, "pushed to 1 cm short, in the air")])
+    assert [e.kind for e in expected] == ["no_goal"]
+    assert_truth_kept(decisions, expected)
+    assert decisions[0].margin_m < 0
