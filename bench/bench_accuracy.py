@@ -302,24 +302,28 @@ class Outcome:
 
     @property
     def true_margin_at_decision_m(self) -> float | None:
-        matched = self.matched
-        return None if matched is None else self.frames.margin_at(matched.frame_index)
-
-    @property
-    def margin_error_mm(self) -> float | None:
-        """|decided margin - true margin in the decided frame|, mm."""
+        """The truth the decided margin is compared with: the true margin in the decided frame, or,
+        for a goal the ball made only between frames (a fast impact), the true deepest margin,
+        which is what such a call reports."""
         matched = self.matched
         if matched is None:
             return None
-        return abs(matched.margin_m - self.frames.margin_at(matched.frame_index)) * 1000
+        if matched.kind == "goal" and matched.evidence == "interpolated" and matched.hidden_frames == 0:
+            return self.truth.deepest_margin_m
+        return self.frames.margin_at(matched.frame_index)
+
+    @property
+    def margin_error_mm(self) -> float | None:
+        """|decided margin - its true counterpart (true_margin_at_decision_m)|, mm."""
+        truth = self.true_margin_at_decision_m
+        return None if truth is None else abs(self.matched.margin_m - truth) * 1000
 
     @property
     def margin_bias_mm(self) -> float | None:
         """Decided minus true margin in the decided frame, mm (positive: read deeper over than it is)."""
         matched = self.matched
-        if matched is None:
-            return None
-        return (matched.margin_m - self.frames.margin_at(matched.frame_index)) * 1000
+        truth = self.true_margin_at_decision_m
+        return None if truth is None else (matched.margin_m - truth) * 1000
 
     @property
     def beyond_band(self) -> bool:

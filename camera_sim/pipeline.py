@@ -29,6 +29,13 @@ SEARCH_EVERY_S = 0.02
 """While balls are followed, the whole frame is searched for another every 20 ms."""
 MAX_BALLS = 3
 """Balls followed at once: the match ball and a spare or two."""
+GOAL_DEAD_TIME_S = 2.0
+"""After a goal the ball goes back to the centre spot: within 2 s, a call by another watch about
+the ball the scoring watch still follows is the same crossing seen again (a watch that jumped
+onto the ball behind a player) and is dropped."""
+SAME_CROSSING_S = 0.5
+"""Two balls cannot both go in within half a second: a second watch's goal that soon is the
+same crossing (whatever the watches' positions say)."""
 EXCLUSION_RADII = 3.0
 """A whole-frame search ignores blobs within 3 radii of a ball another watch follows."""
 MAX_BALL_SPEED_MPS = 45.0
@@ -81,7 +88,10 @@ class CameraJudge:
         self.last_frame = -1
         self.memory_frames = max(1, round(TRACK_MEMORY_S * fps))
         self.search_every_frames = max(1, round(SEARCH_EVERY_S * fps))
+        self.dead_time_frames = round(GOAL_DEAD_TIME_S * fps)
+        self.same_crossing_frames = round(SAME_CROSSING_S * fps)
         self._next_search = 0
+        self._last_goal: tuple[int, _Watch] | None = None
         self.max_step_radii = MAX_BALL_SPEED_MPS / fps / self.ball_radius_m
         """The farthest a ball can move between frames, in ball radii."""
         self.known_radius_px: float | None = None
@@ -99,7 +109,7 @@ class CameraJudge:
                 calls += self._observe(watch, frame_index, found)
             elif watch.track.misses > self.memory_frames:  # out of view, not just hidden for a moment
                 self.watches.remove(watch)
-                calls += watch.judge.ball_lost(frame_index)
+                calls += self._after_goal_dead_time(watch, watch.judge.ball_lost(frame_index))
         self._drop_duplicates()
         if len(self.watches) < MAX_BALLS and (not self.watches or frame_index >= self._next_search):
             self._next_search = frame_index + self.search_every_frames
@@ -110,15 +120,33 @@ class CameraJudge:
                 calls += self._observe(watch, frame_index, found)
         return [self._decision(call) for call in calls]
 
-    def finish(self) -> list[LineDecision]:
-        """End of the stream: settle what is pending."""
-        calls = [call for watch in self.watches for call in watch.judge.ball_lost(self.last_frame)]
-        self.watches = []
-        return [self._decision(call) for call in calls]
-
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineCall]:
         distance = self.goal_line.signed_distance_px((found.x_px, found.y_px))
-        return watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held)
+        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held)
+        return self._after_goal_dead_time(watch, calls)
+
+    def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
+        """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or another
+        watch's goal right after a goal (SAME_CROSSING_S); remember goals."""
+        if self._last_goal is not None and calls:
+            goal_frame, scorer = self._last_goal
+            same_ball = scorer is not watch and scorer in self.watches and np.hypot(
+                *np.subtract(scorer.track.estimate, watch.track.estimate)) < EXCLUSION_RADII * scorer.track.radius_px
+            since = [c.frame_index - goal_frame for c in calls]
+            calls = [c for c, frames in zip(calls, since) if scorer is watch or not (
+                (same_ball and frames <= self.dead_time_frames)
+                or (c.kind == "goal" and frames <= self.same_crossing_frames))]
+        for call in calls:
+            if call.kind == "goal":
+                self._last_goal = (call.frame_index, watch)
+        return calls
+
+    def finish(self) -> list[LineDecision]:
+        """End of the stream: settle what is pending."""
+        calls = [call for watch in self.watches
+                 for call in self._after_goal_dead_time(watch, watch.judge.ball_lost(self.last_frame))]
+        self.watches = []
+        return [self._decision(call) for call in calls]
 
     def _acquire(self, frame: np.ndarray, alignment: FrameAlignment,
                  ignore: _Watch | None = None, radius_px: float | None = None) -> BallMeasurement | None:

@@ -51,7 +51,8 @@ class LineCall:
 
     frame_index: for a goal, the first frame with the whole ball over; for a no-goal,
     the frame of the ball's deepest point.
-    margin_px: trailing edge past the line in that frame (positive = wholly over).
+    margin_px: trailing edge past the line in that frame (positive = wholly over); for a goal
+    made only between frames (an impact), the deepest point the approach and rebound reach.
     radius_px: the ball's image radius in that frame (the ruler for metres).
     crossing_frame: fractional frame at which the trailing edge crossed (goals only).
     decided_frame: the frame whose evidence settled the call.
@@ -205,14 +206,13 @@ class CrossingJudge:
         found = _meeting(recent, k)
         if found is None:
             return None
-        frame_at, apex_px, (first_frame, first_margin), slope, rebound, on_lines_px = found
+        apex_px, (first_frame, first_margin), slope, on_lines_px = found
         sigma = IMPACT_SIGMA_FACTOR * max(recent[k].sigma_px, EDGE_SIGMA_PX)
         if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - recent[k].margin_px > IMPACT_MIN_SIGMAS * sigma:
             return None
         crossing = first_frame - first_margin / slope
-        frame = math.floor(crossing) + 1
-        margin = min(first_margin + slope * (frame - first_frame), rebound(frame))
-        return LineCall("goal", frame, margin, recent[k].radius_px, crossing, decided_frame,
+        # No frame shows the ball over: the call reports the deepest point the lines reach.
+        return LineCall("goal", math.floor(crossing) + 1, apex_px, recent[k].radius_px, crossing, decided_frame,
                         confidence_of(apex_px, sigma), "interpolated", 0)
 
     def _watch_return(self, leading_px: float) -> None:
@@ -225,9 +225,8 @@ def _meeting(samples: list[_Sample], k: int):
     """The V of an impact round sample k: approach line through k-2, k-1, rebound line through
     k+1, k+2 (the frames either side of k seen, at most one more missing further out; both
     fast; no faster out than in: nothing pushes the ball on).
-    (fractional frame where they meet, margin there, (frame, margin) of k-2, approach slope,
-    the rebound line as a function of the frame, the V's margin at frame k); None when the
-    samples are not such a V."""
+    (margin where they meet, (frame, margin) of k-2, approach slope, the V's margin at frame k);
+    None when the samples are not such a V."""
     if k < 2 or k + 2 >= len(samples):
         return None
     a, b, c, d = (samples[i] for i in (k - 2, k - 1, k + 1, k + 2))
@@ -243,7 +242,4 @@ def _meeting(samples: list[_Sample], k: int):
     if not b.frame_index <= frame_at <= c.frame_index:
         return None
     at_k = min(a.margin_px + rise * (frames[2] - a.frame_index), c.margin_px + fall * (frames[2] - c.frame_index))
-    def rebound(frame: float) -> float:
-        return c.margin_px + fall * (frame - c.frame_index)
-
-    return frame_at, a.margin_px + rise * (frame_at - a.frame_index), (a.frame_index, a.margin_px), rise, rebound, at_k
+    return a.margin_px + rise * (frame_at - a.frame_index), (a.frame_index, a.margin_px), rise, at_k
