@@ -185,14 +185,20 @@ class FrameRenderer:
             self._draw(colour, depth, *self._player(d, player), net)
         for position in content.spare_balls_m:
             self._draw(colour, depth, *self._sphere(d, position.astype(np.float32)), net)
-        if not len(ball):
+        ball_box = self._sphere_box(ball) if len(ball) else None
+        if ball_box is None:
             return colour
-        total = np.zeros_like(colour)
-        for position in ball.astype(np.float32):  # the exposure: the average of sharp pictures
-            layer_colour, layer_depth = colour.copy(), depth.copy()
+        # The ball changes only its own box: the exposure's sharp pictures are averaged there.
+        inner = np.s_[max(ball_box[0], top) - top:min(ball_box[1], bottom) - top,
+                      max(ball_box[2], left) - left:min(ball_box[3], right) - left]
+        d, net = d[inner], (net[0][inner], net[1][inner])
+        total = np.zeros_like(colour[inner])
+        for position in ball.astype(np.float32):
+            layer_colour, layer_depth = colour[inner].copy(), depth[inner].copy()
             self._draw(layer_colour, layer_depth, *self._sphere(d, position), net)
             total += layer_colour
-        return total / len(ball)
+        colour[inner] = total / len(ball)
+        return colour
 
     def _draw(self, colour, depth, t_hit, coverage, surface, net) -> None:
         """Composite a surface (hit distance, coverage 0-1, colour) over colour/depth in place."""
