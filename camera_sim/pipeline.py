@@ -34,8 +34,8 @@ GOAL_DEAD_TIME_S = 2.0
 the ball the scoring watch still follows is the same crossing seen again (a watch that jumped
 onto the ball behind a player) and is dropped."""
 SAME_CROSSING_S = 0.5
-"""Two balls cannot both go in within half a second: a second watch's goal that soon is the
-same crossing (whatever the watches' positions say)."""
+"""Within half a second of a goal no other ball can be in play at the line: another watch's
+call that soon is the same crossing seen again (whatever the watches' positions say)."""
 EXCLUSION_RADII = 3.0
 """A whole-frame search ignores blobs within 3 radii of a ball another watch follows."""
 MAX_BALL_SPEED_MPS = 45.0
@@ -126,8 +126,8 @@ class CameraJudge:
         return self._after_goal_dead_time(watch, calls)
 
     def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
-        """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or another
-        watch's goal right after a goal (SAME_CROSSING_S); remember goals."""
+        """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or any
+        other watch's call right after a goal (SAME_CROSSING_S); remember goals."""
         if self._last_goal is not None and calls:
             goal_frame, scorer = self._last_goal
             same_ball = scorer is not watch and scorer in self.watches and np.hypot(
@@ -135,7 +135,7 @@ class CameraJudge:
             since = [c.frame_index - goal_frame for c in calls]
             calls = [c for c, frames in zip(calls, since) if scorer is watch or not (
                 (same_ball and frames <= self.dead_time_frames)
-                or (c.kind == "goal" and frames <= self.same_crossing_frames))]
+                or frames <= self.same_crossing_frames)]
         for call in calls:
             if call.kind == "goal":
                 self._last_goal = (call.frame_index, watch)
