@@ -101,6 +101,7 @@ class CameraJudge:
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
         self.last_frame = frame_index
+        self.detector.next_frame()
         alignment = self.aligner.measure(frame)
         calls: list[LineCall] = []
         for watch in list(self.watches):
@@ -176,7 +177,9 @@ class CameraJudge:
         motion = track.velocity if track.knows_velocity else None
         found = self.detector.measure(frame, predicted, track.radius_px, search_px, precise=near_line,
                                       alignment=alignment, motion_px=motion)
-        if found is None:  # farther than predicted (a shot at 25 frames/s moves a metre a frame)
+        # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
+        # frame, at once after a first miss, then only on search frames while it stays hidden.
+        if found is None and (track.misses == 0 or self.last_frame >= self._next_search):
             found = self._acquire(frame, alignment, ignore=watch, radius_px=track.radius_px)
             reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:

@@ -158,6 +158,7 @@ class BallDetector:
         self._directions = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
         self._line_normal = np.array(goal_line.normal, np.float32)
         self._ray_grids: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._coarse_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def acquire(self, frame: np.ndarray, expected_radius_px: float | None = None,
                 alignment: FrameAlignment = STEADY, motion_px: tuple[float, float] | None = None,
@@ -169,10 +170,7 @@ class BallDetector:
         motion_px: that ball's motion per frame (px), when known.
         exclude_px: (x, y, radius) circles (background px) where balls already followed are.
         """
-        difference = foreground_difference(coarse_view(frame), self._coarse_background(alignment), self.threshold)
-        if self.background.coarse_edge_tolerance is not None:
-            difference = cv2.subtract(difference, self.background.coarse_edge_tolerance)
-        _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
+        mask = self._coarse_mask(frame, alignment).copy()
         for x, y, reach in exclude_px:
             centre = ((x + alignment.shift_px[0]) / COARSE_STRIDE, (y + alignment.shift_px[1]) / COARSE_STRIDE)
             cv2.circle(mask, (round(centre[0]), round(centre[1])), math.ceil(reach / COARSE_STRIDE) + 1, 0, -1)
@@ -188,6 +186,23 @@ class BallDetector:
         (dx, dy) = alignment.shift_px
         return self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
                             rough_radius_px=radius, alignment=alignment, motion_px=motion_px)
+
+    def _coarse_mask(self, frame: np.ndarray, alignment: FrameAlignment) -> np.ndarray:
+        """Foreground of the frame at COARSE_STRIDE, 0/1 uint8; made once a frame (several balls
+        may search the same frame)."""
+        if self._coarse_cache is not None and self._coarse_cache[0] is frame:
+            return self._coarse_cache[1]
+        difference = foreground_difference(coarse_view(frame), self._coarse_background(alignment), self.threshold)
+        if self.background.coarse_edge_tolerance is not None:
+            difference = cv2.subtract(difference, self.background.coarse_edge_tolerance)
+        _, mask = cv2.threshold(difference, self.threshold, 1, cv2.THRESH_BINARY)
+        self._coarse_cache = (frame, mask)
+        return mask
+
+    def next_frame(self) -> None:
+        """A new frame is coming: forget the last one's coarse foreground (kept for the same
+        frame object only, but a caller may refill one buffer with every frame)."""
+        self._coarse_cache = None
 
     def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
                                   alignment: FrameAlignment) -> bool:
