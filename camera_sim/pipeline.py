@@ -70,6 +70,11 @@ class _Watch:
     judge: CrossingJudge
 
 
+def _near(first: _Watch, second: _Watch, radii: float) -> bool:
+    """The two watches' balls are within `radii` of the first one's radius of each other."""
+    return float(np.hypot(*np.subtract(first.track.estimate, second.track.estimate))) < radii * first.track.radius_px
+
+
 class CameraJudge:
     """Watches one camera's frames in order and returns decisions as they are made.
 
@@ -131,8 +136,7 @@ class CameraJudge:
         other watch's call right after a goal (SAME_CROSSING_S); remember goals."""
         if self._last_goal is not None and calls:
             goal_frame, scorer = self._last_goal
-            same_ball = scorer is not watch and scorer in self.watches and np.hypot(
-                *np.subtract(scorer.track.estimate, watch.track.estimate)) < EXCLUSION_RADII * scorer.track.radius_px
+            same_ball = scorer is not watch and scorer in self.watches and _near(scorer, watch, EXCLUSION_RADII)
             since = [c.frame_index - goal_frame for c in calls]
             calls = [c for c, frames in zip(calls, since) if scorer is watch or not (
                 (same_ball and frames <= self.dead_time_frames)
@@ -162,8 +166,8 @@ class CameraJudge:
         """Two watches on one ball: keep the one that has followed it longer."""
         for young in sorted(self.watches, key=lambda w: w.track.measured_frames):
             for old in self.watches:
-                if old is not young and old.track.measured_frames >= young.track.measured_frames and np.hypot(
-                        *np.subtract(old.track.estimate, young.track.estimate)) < old.track.radius_px:
+                if old is not young and old.track.measured_frames >= young.track.measured_frames and _near(
+                        old, young, 1.0):
                     self.watches.remove(young)
                     break
 

@@ -21,9 +21,10 @@ players are a small minority of them)."""
 GAIN_USABLE_LUMA = (30.0, 225.0)
 """Pixels too dark (noise dominates) or near saturation (clipping) say nothing about gain."""
 SHIFT_SCALE = 0.5
-"""The shift is measured by phase correlation of the whole picture at half size: the lines,
+"""The shift is first found by phase correlation of the whole picture at half size: the lines,
 posts, boards and stands together are aperiodic (a small patch may hold only the net's mesh,
-which repeats); measured error about 0.1 px, cost about 4 ms a 1280x720 frame."""
+which repeats); then refined at full size on edge pixels (below). Measured: about 0.2 px worst
+error under 2 px of shake, about 10 ms a 1280x720 frame."""
 EDGE_POINTS = 20000
 """Background pixels with the steepest gradients (half in x, half in y) on which the shift found
 by phase correlation is refined at full size (Lucas-Kanade, Gauss-Newton)."""
@@ -47,10 +48,6 @@ class FrameAlignment:
 
     gain: float = 1.0
     shift_px: tuple[float, float] = (0.0, 0.0)
-
-    @property
-    def is_identity(self) -> bool:
-        return self.gain == 1.0 and self.shift_px == (0.0, 0.0)
 
 
 STEADY = FrameAlignment()
