@@ -5,7 +5,8 @@
 Runs against the RabbitMQ on localhost:5672 in a vhost of its own (made with rabbitmqctl and
 deleted afterwards, so the benchmark's events never land in the real notifier queues). The
 naive baseline, measured in the same run, is plain pika: one BlockingConnection, one confirm
-per publish.
+per publish, no outbox. Ours writes every event to its SQLite outbox before publishing and
+deletes it on the confirm (in a temporary folder removed afterwards).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -28,7 +29,9 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from broker.events import CONTENT_TYPE, EXCHANGE, cloud_event, routing_key  # noqa: E402
-from broker.publisher import PERSISTENT, ConfirmingPublisher  # noqa: E402
+from broker.outbox import open_outbox  # noqa: E402
+from broker.publisher import PERSISTENT, OutboxPublisher  # noqa: E402
+from scratch_vhost import scratch_vhost  # noqa: E402
 
 VHOST = "goalline-bench"
 URL = f"amqp://guest:guest@localhost:5672/{VHOST}"
@@ -38,16 +41,6 @@ LATENCY_RATE_PER_S = 500
 THROUGHPUT_TARGET_PER_S = 8_000
 P99_TARGET_MS = 5.0
 
-
-def make_vhost() -> None:
-    """A vhost of the benchmark's own (rabbitmqctl), guest allowed everything in it."""
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], capture_output=True)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], check=True,
-                   capture_output=True)
-
-
-def drop_vhost() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True)
 
 
 def events(match_id: str, count: int) -> list[tuple[dict, bytes]]:
@@ -154,16 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a tenth of the events")
     args = parser.parse_args(argv)
     scale = 10 if args.quick else 1
-    make_vhost()
-    try:
-        ours = lambda: ConfirmingPublisher(URL)  # noqa: E731
+    with scratch_vhost(VHOST), tempfile.TemporaryDirectory(prefix="bench-events-") as scratch:
+        ours = lambda: OutboxPublisher(URL, open_outbox(Path(scratch) / uuid.uuid4().hex),  # noqa: E731
+                                       log=lambda line: None)
         rows = []
-        for name, make in (("ConfirmingPublisher (confirms pipelined)", ours), ("plain pika, one confirm per publish", PlainPika)):
+        for name, make in (("OutboxPublisher (outbox on disk, confirms pipelined)", ours),
+                           ("plain pika, one confirm per publish", PlainPika)):
             rate, lost, doubled = throughput(make, THROUGHPUT_EVENTS // scale)
             delays = latency(make, LATENCY_EVENTS // scale, LATENCY_RATE_PER_S)
             rows.append((name, rate, lost, doubled, statistics.median(delays), percentile(delays, 0.99), delays[-1]))
-    finally:
-        drop_vhost()
     table = Table(title=f"Events through RabbitMQ ({THROUGHPUT_EVENTS // scale:,} for events/s; "
                         f"{LATENCY_EVENTS // scale:,} at {LATENCY_RATE_PER_S}/s for latency)")
     for column in ("publisher", "events/s", "lost", "doubled", "latency p50 ms", "p99 ms", "max ms"):

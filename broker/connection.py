@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import time
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,15 +22,25 @@ STACK_TIMEOUT_S = 5.0
 the TCP connection but never speaks AMQP costs 5 s an attempt, not pika's default 15 s."""
 BLOCKED_TIMEOUT_S = 30.0
 """The broker may block publishers (memory or disk alarm) this long before the connection is dropped."""
-PERMANENT_ERRORS = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError)
-"""Wrong credentials or vhost: another attempt cannot succeed, so none is made."""
+PERMANENT_ERRORS = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError,
+                    ssl.SSLCertVerificationError)
+"""Wrong credentials, vhost or certificate: another attempt cannot succeed, so none is made."""
 CONNECT_ERRORS = (pika.exceptions.AMQPError, AMQPConnectorException, OSError, ValueError)
 
 
 class BrokerUnavailable(Exception):
-    """The broker could not be reached after the retries (exit 3)."""
+    """The broker could not be reached after the retries (exit 3).
+
+    cause: the last error met; permanent: whether another attempt could succeed (False for
+    wrong credentials or vhost).
+    """
 
     exit_status = 3
+
+    def __init__(self, message: str, cause: BaseException | None = None):
+        super().__init__(message)
+        self.cause = cause
+        self.permanent = isinstance(cause, (*PERMANENT_ERRORS, ValueError))  # ValueError: a malformed URL
 
 
 def redacted(url: str) -> str:
@@ -54,7 +65,10 @@ def broker_url(given: str | None) -> str:
 
 def connection_parameters(url: str) -> pika.URLParameters:
     """The parameters every connection of the project uses (ValueError for a malformed URL)."""
-    parameters = pika.URLParameters(url)
+    try:
+        parameters = pika.URLParameters(url)
+    except (TypeError, SyntaxError) as error:  # pika evaluates ?ssl_options= while parsing: a bad value is a bad URL
+        raise ValueError(f"bad ssl_options in the broker URL ({error.__class__.__name__})") from None
     parameters.connection_attempts = 1  # the retries are ours, with back-off
     parameters.socket_timeout = SOCKET_TIMEOUT_S
     parameters.stack_timeout = STACK_TIMEOUT_S
@@ -74,16 +88,20 @@ def unreachable(url: str, attempts: int, error: BaseException | None) -> BrokerU
     """The one-line error for a broker that could not be reached, with the last cause."""
     cause = f" ({error.__class__.__name__})" if error is not None else ""
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-    return BrokerUnavailable(f"broker {redacted(url)} unreachable after {tries}{cause}")
+    return BrokerUnavailable(f"broker {redacted(url)} unreachable after {tries}{cause}", error)
 
 
 def connect(url: str, attempts: int = CONNECT_ATTEMPTS) -> pika.BlockingConnection:
     """A blocking connection, retried with capped exponential back-off; BrokerUnavailable naming
-    the URL (password hidden) and the cause when every attempt fails."""
+    the URL (password hidden) and the cause when every attempt fails, at once for a permanent cause."""
+    try:
+        parameters = connection_parameters(url)
+    except ValueError as error:
+        raise unreachable(url, 1, error) from None
     delays = retry_delays(attempts)
     for attempt in range(1, attempts + 1):
         try:
-            return pika.BlockingConnection(connection_parameters(url))
+            return pika.BlockingConnection(parameters)
         except PERMANENT_ERRORS as error:
             raise unreachable(url, attempt, error) from None
         except CONNECT_ERRORS as error:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from broker.connection import BrokerUnavailable, broker_url
-from broker.publisher import connect_publisher
+from broker.outbox import Outbox, open_outbox
+from broker.publisher import FLUSH_TIMEOUT_S, connect_publisher
+from broker.state import STATE_DIR_VARIABLE, state_dir
 from camera_sim import commands
 from camera_sim.errors import InputError
 from camera_sim.outputs import EventOutputs, open_events_file
@@ -28,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--broker", default=None, help="AMQP URL (default: $AMQP_URL, else local guest)")
         command.add_argument("--no-publish", action="store_true", help="run without a broker")
         command.add_argument("--events-out", type=Path, help="also write every event to this JSON-lines file")
+        command.add_argument("--state-dir", type=Path,
+                             help="where the outbox of unconfirmed events lives (default: $GOALLINE_STATE_DIR, "
+                                  "else ~/.local/state/goalline)")
+        command.add_argument("--flush-timeout", type=_non_negative_float, default=FLUSH_TIMEOUT_S, metavar="S",
+                             help=f"at the end, wait this long for the broker's last confirms (default {FLUSH_TIMEOUT_S:g})")
 
     run = sub.add_parser("run", help="play a scenario: physics, rendered frames, decisions, events")
     run.add_argument("scenario", type=Path)
@@ -54,12 +63,29 @@ def _outputs(args: argparse.Namespace, match_id: str) -> EventOutputs:
     publisher = None
     if not args.no_publish:
         try:
-            publisher = connect_publisher(broker_url(args.broker), (match_id,))
-        except BrokerUnavailable:
+            publisher = connect_publisher(broker_url(args.broker), _outbox(args.state_dir), (match_id,),
+                                          args.flush_timeout)
+        except (BrokerUnavailable, InputError):
             if events_file:
                 events_file.close()
             raise
     return EventOutputs(events_file, publisher)
+
+
+def _outbox(given: Path | None) -> Outbox:
+    """The state folder's outbox; InputError naming the folder if it cannot be made or opened."""
+    folder = given or Path(os.environ.get(STATE_DIR_VARIABLE) or "~/.local/state/goalline")
+    try:
+        return open_outbox(state_dir(given))
+    except (OSError, sqlite3.Error) as error:
+        raise InputError(folder, "", f"cannot keep the outbox there ({error})") from None
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of seconds, 0 or more")
+    return value
 
 
 def _non_negative(text: str) -> int:

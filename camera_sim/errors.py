@@ -24,4 +24,10 @@ class InputError(Exception):
 
     def one_line(self) -> str:
         parts = [self.source] + ([self.where] if self.where else []) + [self.reason]
-        return ": ".join(parts)
+        return _printable(": ".join(parts))
+
+
+def _printable(text: str) -> str:
+    """`text` with each character that is not printable escaped as in a Python string literal (a
+    newline as \\n): a key or a tag quoted from the file may hold line breaks, and the error is one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

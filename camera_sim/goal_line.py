@@ -43,6 +43,8 @@ class GoalLine:
         normal = (-dy / length, dx / length)
         offset = -(normal[0] * first[0] + normal[1] * first[1])
         side = normal[0] * goal_side[0] + normal[1] * goal_side[1] + offset
+        if not all(math.isfinite(value) for value in (*normal, offset, side)):  # overflowed: near 1e308
+            raise GeometryError("goal_line and goal_side are too large to compute with")
         if abs(side) < MIN_SEPARATION_PX:
             raise GeometryError("goal_side must lie at least 1 px off the goal line")
         if side < 0:

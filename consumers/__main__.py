@@ -1,16 +1,20 @@
-"""python -m consumers notify [--broker URL] [--match ID] [--events-in FILE] (CONTRACT section 1)."""
+"""python -m consumers notify | log (CONTRACT section 1 for notify; log is the project's own)."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+from pathlib import Path
 
 from broker.connection import BrokerUnavailable, broker_url, redacted
-from broker.events import ID_PATTERN
-from consumers.printer import print_notification
+from broker.events import EXCHANGE, ID_PATTERN
+from broker.topology import TopologyReport, archive_queue, consumer_queues, match_binding, notify_queues
+from consumers.archive import Archive
+from consumers.dedupe import seen_ids_for
+from consumers.printer import notification_printer
 from consumers.replay import replay
-from consumers.subscriber import consume
+from consumers.subscriber import Subscription, consume
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -20,31 +24,77 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run a consumer until interrupted; exit 0 on SIGINT / SIGTERM, 2 bad option, 3 no broker."""
+def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="python -m consumers", description="Goal-line event consumers.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    def add_broker_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--broker", help="AMQP URL (default: $AMQP_URL, else local guest)")
+        command.add_argument("--state-dir", type=Path,
+                             help="where the record of handled events lives (default: $GOALLINE_STATE_DIR, "
+                                  "else ~/.local/state/goalline)")
+
     notify = sub.add_parser("notify", help="print the notifications as they arrive")
-    notify.add_argument("--broker", help="AMQP URL (default: $AMQP_URL, else local guest)")
+    add_broker_options(notify)
     notify.add_argument("--match", help="only this match's events (a binding per match)")
+    notify.add_argument("--show-ids", action="store_true", help="end each line with the event's id")
     notify.add_argument("--events-in", metavar="FILE",
                         help="read events as JSON lines from FILE ('-' for stdin) instead of the broker")
+
+    log = sub.add_parser("log", help="append every event to FILE as a JSON line (each event once)")
+    log.add_argument("file", type=Path)
+    add_broker_options(log)
+    log.add_argument("--match", help="only this match's events (a queue of its own)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a consumer until interrupted; exit 0 on SIGINT / SIGTERM, 2 bad option, 3 no broker."""
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.match is not None and not re.fullmatch(ID_PATTERN, args.match):
+    if getattr(args, "match", None) is not None and not re.fullmatch(ID_PATTERN, args.match):
         parser.error("--match: letters, digits, '-' and '_' only")
-    if args.events_in:
+    if args.command == "notify" and args.events_in:
         try:
-            return replay(args.events_in, args.match, print_notification)
+            return replay(args.events_in, args.match, notification_printer(args.show_ids))
         except BrokenPipeError:
             return 0  # the reader of our output has gone: nothing left to do
     url = broker_url(args.broker)
     try:
-        consume(url, args.match, print_notification,
-                on_ready=lambda queue: print(f"listening on {queue} at {redacted(url)}", file=sys.stderr, flush=True))
+        if args.command == "log":
+            return _archive(url, args)
+        queues = notify_queues(args.match)
+        try:
+            handled = seen_ids_for(queues[0].name, args.state_dir)
+        except OSError as error:
+            print(f"{args.state_dir or 'state folder'}: cannot keep the record of handled events there "
+                  f"({error.strerror or error.__class__.__name__})", file=sys.stderr)
+            return 2
+        consume(url, Subscription(queues, handled), notification_printer(args.show_ids), on_ready=_announce(url))
     except BrokerUnavailable as error:
         print(str(error), file=sys.stderr)
         return error.exit_status
     return 0
+
+
+def _archive(url: str, args: argparse.Namespace) -> int:
+    try:
+        archive = Archive(args.file)
+    except OSError as error:
+        print(f"{args.file}: cannot append to it ({error.strerror or error.__class__.__name__})", file=sys.stderr)
+        return 2
+    try:
+        queues = consumer_queues(archive_queue(args.match), ((EXCHANGE, match_binding(args.match)),))
+        consume(url, Subscription(queues, archive.handled), archive.append, on_ready=_announce(url))
+    finally:
+        archive.close()
+    return 0
+
+
+def _announce(url: str):
+    def on_ready(queue: str, report: TopologyReport) -> None:
+        print(f"listening on {queue} at {redacted(url)} ({report.describe()})", file=sys.stderr, flush=True)
+    return on_ready
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ MAX_BODY_BYTES = 64 * 1024
 """An event is a few hundred bytes; anything this large is refused unparsed."""
 
 
+MAX_ID_CHARS = 256
+"""Event ids are recorded one a line by consumers: no control characters, and a sane length."""
+
+
 class InvalidEvent(ValueError):
     """A message that is not an event this project understands; the text says why."""
 
@@ -31,7 +35,7 @@ class CloudEvent(BaseModel):
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False, strict=True)
     specversion: str = Field(pattern=r"^1\.0$")
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[^\x00-\x1f\x7f]+$")
     source: str = Field(min_length=1)
     type: str = Field(pattern=r"^goalline\.[a-z_]+$")
     subject: str = Field(min_length=1)
@@ -50,7 +54,7 @@ def parse_event(body: bytes) -> CloudEvent:
         raise InvalidEvent(f"body of {len(body)} bytes is over the {MAX_BODY_BYTES} byte limit")
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError, over-long integers
         raise InvalidEvent(f"not JSON ({error.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise InvalidEvent("not a JSON object")

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY=.venv/bin/python
+URL_GIVEN=${AMQP_URL:-}
 export AMQP_URL=${AMQP_URL:-amqp://guest:guest@localhost:5672/%2F}
 SCENARIO=scenarios/demo_match.yaml
 
@@ -23,7 +24,12 @@ wait_for_broker() {
 start_broker() {
   if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
     echo "demo: starting RabbitMQ with docker compose"
+    # The compose broker has no guest user: its app user and vhost come from .env (docs/deployment.md).
+    [ -f .env ] || cp .env.example .env
+    local url=$AMQP_URL
+    [ -n "$URL_GIVEN" ] || AMQP_URL=$(set -a && . ./.env && echo "amqp://${GOALLINE_APP_USER}:${GOALLINE_APP_PASSWORD}@localhost:5672/goalline")
     docker compose up -d rabbitmq && wait_for_broker && return 0
+    AMQP_URL=$url
   fi
   if command -v rabbitmq-server >/dev/null 2>&1; then
     echo "demo: starting the local rabbitmq-server"
@@ -40,9 +46,12 @@ c = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"])); ch = c.
 try: ch.queue_purge("goalline.notify.match.rovers-united")
 except pika.exceptions.ChannelClosedByBroker: pass  # no such queue yet
 c.close()'
-  "$PY" -m consumers notify --match rovers-united &
+  # ... and with a fresh record of handled events: a replay makes the same decisions with the same
+  # ids, which a notifier remembering earlier demo runs would (rightly) drop as duplicates.
+  NOTIFIER_STATE=$(mktemp -d)
+  "$PY" -m consumers notify --match rovers-united --state-dir "$NOTIFIER_STATE" &
   NOTIFIER=$!
-  trap 'kill -TERM $NOTIFIER 2>/dev/null || true' EXIT
+  trap 'kill -TERM $NOTIFIER 2>/dev/null || true; rm -rf "$NOTIFIER_STATE"' EXIT
   sleep 1
   "$PY" -m camera_sim run "$SCENARIO" --events-out demo-events.jsonl >/dev/null "$@"
   sleep 1

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -393,3 +394,86 @@ def test_match_id_that_would_break_routing_keys(full_clip):
 def test_negative_seed_option_is_one_line():
     result = run_cli("run", CLEAN_GOAL, "--no-publish", "--seed", "-1")
     assert result.returncode == BAD_INPUT and result.stderr.count("\n") == 1 and "--seed" in result.stderr
+
+
+# --- faults found by fuzzing (tests/test_fuzz_inputs.py) --------------------------------------------
+
+
+ALIAS_BOMB_LEVELS = 9
+ALIAS_BOMB_WIDTH = 10
+"""10**9 leaves if anything expanded the aliases: hours and gigabytes, where sharing takes microseconds."""
+ALIAS_BOMB_TIME_LIMIT_S = 30.0
+"""The CLI's start-up included; expanding the bomb would take far longer."""
+TOO_DEEP = 100_000
+"""Nesting far past Python's recursion limit."""
+
+
+def scenario_text_with_name(tmp_path: Path, name_yaml: str) -> tuple[Path, int]:
+    """clean_goal.yaml with `name_yaml` written as the value of `name`; the file and that line's number."""
+    text = yaml.safe_dump(clean_goal(), sort_keys=False)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text.replace("name: Clean goal", f"name: {name_yaml}"), encoding="utf-8")
+    return path, next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("name:"))
+
+
+@pytest.mark.parametrize("value, fragment", [
+    pytest.param("2026-02-30", "day is out of range", id="a date no calendar has"),  # was ValueError
+    pytest.param("!!bool maybe", "maybe", id="a tag its value does not fit"),  # was KeyError
+    pytest.param("9" * 5000, "digits", id="an integer too long for Python"),  # was ValueError
+])
+def test_scenario_value_yaml_cannot_build_names_its_line(tmp_path, value, fragment):
+    path, line = scenario_text_with_name(tmp_path, value)
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, f"line {line}:", "cannot read this value", fragment)
+
+
+def test_scenario_nested_too_deeply_names_its_line(tmp_path):
+    """Was a RecursionError traceback from PyYAML's recursive composer."""
+    path, line = scenario_text_with_name(tmp_path, "[" * TOO_DEEP + "]" * TOO_DEEP)
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, f"line {line}:", "nested deeper than")
+
+
+def test_scenario_control_character_is_reported_in_one_line_with_its_line(tmp_path):
+    """Was PyYAML's two-line message ('... position N')."""
+    path, line = scenario_text_with_name(tmp_path, "Clean\x00goal")
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, f"line {line}:", "#x0000")
+
+
+def test_scenario_key_with_a_line_break_is_named_in_one_line(tmp_path):
+    """The file's own text is quoted in the error: its line breaks must not split the line."""
+    path = write_scenario(tmp_path, set_in(("match", "two\nlines"), 1))
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "match.two\\nlines:", "unknown field")
+
+
+def test_scenario_empty_key_is_named(tmp_path):
+    path = write_scenario(tmp_path, set_in(("match", ""), 1))
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "match.'':", "unknown field")
+
+
+def test_scenario_alias_bomb_as_an_incident_kind_is_refused_at_once(tmp_path):
+    """pydantic quoted the kind in its error, expanding all 10**9 leaves: the run never ended."""
+    levels = ["&l0 [" + ", ".join(["lol"] * ALIAS_BOMB_WIDTH) + "]"]
+    levels += [f"&l{n} [" + ", ".join([f"*l{n - 1}"] * ALIAS_BOMB_WIDTH) + "]" for n in range(1, ALIAS_BOMB_LEVELS + 1)]
+    text = yaml.safe_dump(clean_goal(), sort_keys=False).replace("kind: shot", f"kind: [{', '.join(levels)}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    result = run_cli("run", path, "--no-publish")
+    assert time.monotonic() - started < ALIAS_BOMB_TIME_LIMIT_S
+    assert_bad_input(result, path, "timeline[0]:", "kind must be 'shot' or 'path'")
+
+
+def test_video_calibration_too_large_to_compute_with(full_clip, tmp_path):
+    """Points near the largest float: their distance overflows. Was accepted, then reported as a line
+    'outside the frame'."""
+    calib = write_calibration(tmp_path / "far.calib.yaml", "goal_line: [[-1e308, 0], [1e308, 240]]\ngoal_side: [300, 120]\n")
+    assert_bad_input(run_cli("video", full_clip, "--calib", calib, "--no-publish"), calib, "goal_line:", "too large")
+
+
+def test_scenario_key_given_twice_is_refused_naming_both_lines(tmp_path):
+    """The second copy used to win silently: a pasted block could replace a whole incident's settings."""
+    text = yaml.safe_dump(clean_goal(), sort_keys=False)
+    text = text.replace("match:\n", "match:\n  home: Typo FC\n", 1)
+    path = tmp_path / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = text.splitlines().index("  home: Typo FC") + 1
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "duplicate key 'home'", f"first on line {first}")

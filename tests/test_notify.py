@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from broker.events import EXCHANGE
-from broker.topology import PARKING_QUEUE, notify_queue
+from broker.topology import PARKING_QUEUE, notify_queue, retry_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
@@ -83,6 +83,7 @@ def channel():
 
 def delete_match_queue(channel, match_id: str) -> None:
     channel.queue_delete(notify_queue(match_id))
+    channel.queue_delete(retry_queue(notify_queue(match_id)))
 
 
 def expected_lines(events: list[dict]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -58,11 +59,39 @@ def test_run_publishes_each_event_with_the_contract_properties(bound_queue, tmp_
         assert properties.message_id == event["id"]
 
 
-def test_an_unreachable_broker_exits_3_with_one_line_naming_the_url_without_its_password():
+def test_an_unreachable_broker_keeps_the_events_in_the_outbox_and_exits_3_naming_the_url_without_its_password(
+        own_state_dir):
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml",
-                             "--broker", UNREACHABLE_URL], cwd=ROOT, capture_output=True, text=True)
+                             "--broker", UNREACHABLE_URL, "--flush-timeout", "0"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 3
     assert time.monotonic() - started < MAX_UNREACHABLE_S
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and "127.0.0.1:1" in lines[0] and "secret" not in lines[0]
+    decided = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert len(decided) == 3, "the camera decides on without a broker"
+    assert waiting_ids(own_state_dir) == decided
+    last = result.stderr.splitlines()[-1]
+    assert "127.0.0.1:1" in last and "3 events" in last and "outbox" in last
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_events_left_in_the_outbox_are_published_by_the_next_run(own_state_dir, bound_queue):
+    channel, queue = bound_queue
+    first = subprocess.run([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml",
+                            "--broker", UNREACHABLE_URL, "--flush-timeout", "0"], cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 3 and len(waiting_ids(own_state_dir)) == 3
+    second = subprocess.run([sys.executable, "-m", "camera_sim", "render", "scenarios/clean_goal.yaml", "--out",
+                             str(own_state_dir / "clip")], cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 0
+    video = subprocess.run([sys.executable, "-m", "camera_sim", "video", str(own_state_dir / "clip" / "north-gl.mp4"),
+                            "--match-id", "other-match", "--broker", BROKER_URL], cwd=ROOT, capture_output=True, text=True)
+    assert video.returncode == 0, video.stderr
+    assert "3 events of an earlier run" in video.stderr
+    published = {message[1].message_id for message in drain(channel, queue)}
+    assert published == {json.loads(line)["id"] for line in first.stdout.splitlines()}
+    assert waiting_ids(own_state_dir) == []
+
+
+def waiting_ids(state_dir: Path) -> list[str]:
+    """The ids in a state folder's outbox, oldest first."""
+    with sqlite3.connect(state_dir / "outbox.sqlite3") as database:
+        return [row[0] for row in database.execute("SELECT event_id FROM outbox ORDER BY seq")]

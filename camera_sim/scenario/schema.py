@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from broker.events import ID_PATTERN
 from camera_sim import laws
@@ -262,7 +262,16 @@ class Path(_Incident):
         return self.duration_s or self.waypoints[-1].t_s
 
 
-Incident = Annotated[Union[Shot, Path], Field(discriminator="kind")]
+def _incident_kind(incident: object) -> str | None:
+    """The kind that picks an incident's schema, None when it is not one: pydantic would quote any
+    other value in its error, and a value built from YAML aliases can expand to billions of items."""
+    kind = incident.get("kind") if isinstance(incident, dict) else getattr(incident, "kind", None)
+    return kind if kind in ("shot", "path") else None
+
+
+Incident = Annotated[Union[Annotated[Shot, Tag("shot")], Annotated[Path, Tag("path")]],
+                     Discriminator(_incident_kind, custom_error_type="incident_kind",
+                                   custom_error_message="kind must be 'shot' or 'path'")]
 
 
 class Scenario(_Strict):
