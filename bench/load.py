@@ -235,7 +235,8 @@ def measure(args: argparse.Namespace, template: list[dict], folder: Path, notifi
     share = ", ".join(str(len(n.arrivals)) for n in notifiers)
 
     table = Table(title=f"Load: {args.matches} matches x {len(template)} events of {args.scenario.name} over "
-                        f"{args.duration:g} s, {args.cameras} camera processes, {args.notifiers} notifiers + 1 archiver")
+                        f"{args.duration:g} s, {args.cameras} camera processes, "
+                        f"{args.notifiers} notifiers + 1 archiver")
     for column in ("figure", "value"):
         table.add_column(column, justify="left" if column == "figure" else "right")
     rows = [

@@ -14,9 +14,16 @@ from pika.adapters.utils.connection_workflow import AMQPConnectorException
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
 """CONTRACT section 1: the local broker's documented default."""
 CONNECT_ATTEMPTS = 4
+"""Attempts before a command gives up at its start (exit 3): with the delays below, about 7.5 s,
+long enough to ride out a broker restart's refused connections, short enough for a typo'd URL."""
 FIRST_RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 4.0
+"""Back-off doubles from 0.5 s and stops growing at 4 s: a broker back after an outage is found
+within 4 s, and a dead one costs one attempt every 4 s."""
+FOREVER = 1_000_000_000
+"""Attempts for a process that has been connected once: it never gives up on the broker."""
 SOCKET_TIMEOUT_S = 3.0
+"""A single socket operation on localhost or a LAN answers in milliseconds; 3 s means a dead peer."""
 STACK_TIMEOUT_S = 5.0
 """A whole connection attempt (TCP, AMQP handshake) may take this long: an endpoint that accepts
 the TCP connection but never speaks AMQP costs 5 s an attempt, not pika's default 15 s."""

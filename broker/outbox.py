@@ -21,7 +21,11 @@ DEFAULT_CAPACITY = 100_000
 WARN_FRACTION = 0.8
 """A warning when the outbox is this full, before it refuses events."""
 BUSY_TIMEOUT_S = 10.0
-"""Several camera processes share the file; a writer waits this long for another's transaction."""
+"""Several camera processes share the file; a writer waits this long for another's transaction
+(each lasts microseconds; 10 s means the other process is stuck)."""
+PROC = Path("/proc")
+START_TIME_FIELD = 19
+"""Index of /proc/PID/stat field 22 (starttime) among the fields after the ')' closing the name."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -43,19 +47,31 @@ class Pending:
 
 
 def process_identity(pid: int) -> str | None:
-    """'pid:start-time' of a running process, None if it is not running.
+    """'HOST PID START' of a running process (HOST: boot id and pid namespace; START: its start
+    time), None if it is not running.
 
     The start time (clock ticks since boot, /proc/PID/stat field 22) tells a reused pid from the
-    process that wrote the rows. Without /proc, the pid alone is used.
+    process that wrote the rows; the boot id and the pid namespace tell another boot's or another
+    container's pids (sharing the state folder) from this one's. Without /proc, the pid alone.
     """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
-    except OSError:
+    if not PROC.is_dir():
         return _identity_without_proc(pid)
-    fields_after_name = stat.rsplit(")", 1)[1].split()
-    return f"{pid}:{fields_after_name[19]}"  # field 22 overall; the name (field 2) may hold spaces
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields_after_name = stat.rsplit(")", 1)[1].split()  # the name (field 2) may hold spaces and ')'
+    return f"{_THIS_HOST} {pid} {fields_after_name[START_TIME_FIELD]}"
+
+
+def _host_identity() -> str:
+    """This boot and this pid namespace: pids only mean something within both."""
+    try:
+        boot = (PROC / "sys" / "kernel" / "random" / "boot_id").read_text().strip()
+        namespace = os.readlink(PROC / "self" / "ns" / "pid")
+    except OSError:
+        return "unknown"
+    return f"{boot}/{namespace}"
 
 
 def _identity_without_proc(pid: int) -> str | None:
@@ -64,12 +80,25 @@ def _identity_without_proc(pid: int) -> str | None:
     except ProcessLookupError:
         return None
     except PermissionError:
-        pass
-    return f"{pid}:"
+        pass  # it runs, as another user
+    return f"{_THIS_HOST} {pid} -"
+
+
+def _still_running(owner: str) -> bool:
+    """Whether the process that wrote rows as `owner` still runs here. Another boot's or another
+    pid namespace's owner counts as gone: its rows are published again (duplicates, which
+    consumers drop, rather than events stranded)."""
+    parts = owner.split(" ")
+    if len(parts) != 3 or parts[0] != _THIS_HOST or not parts[1].isdigit():
+        return False
+    return process_identity(int(parts[1])) == owner
 
 
 class OutboxFull(Exception):
     """The outbox holds its capacity of events: a new event cannot be kept for the broker."""
+
+
+_THIS_HOST = _host_identity()
 
 
 class Outbox:
@@ -80,7 +109,7 @@ class Outbox:
 
     def __init__(self, path: Path, capacity: int = DEFAULT_CAPACITY):
         self.path, self.capacity = path, capacity
-        self._owner = process_identity(os.getpid()) or f"{os.getpid()}:"
+        self._owner = process_identity(os.getpid()) or f"{_THIS_HOST} {os.getpid()} -"
         self._lock = threading.Lock()
         # synchronous=NORMAL in WAL mode: a committed row survives the process being killed
         # (it is in the operating system's hands); only a power cut may lose the last commits.
@@ -112,15 +141,18 @@ class Outbox:
             return cursor.rowcount == 1
 
     def remove(self, event_ids: list[str]) -> None:
-        """Forget confirmed events (one transaction)."""
+        """Forget confirmed events (one transaction, rolled back whole if it fails)."""
         if not event_ids:
             return
         with self._lock:
-            self._db.execute("BEGIN")
-            removed = 0
-            for event_id in event_ids:
-                removed += self._db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,)).rowcount
-            self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                removed = self._db.executemany("DELETE FROM outbox WHERE event_id = ?",
+                                               [(event_id,) for event_id in event_ids]).rowcount
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                self._db.execute("ROLLBACK")  # never leave a transaction open: later adds would join it
+                raise
             self._depth = max(0, self._depth - removed)
 
     def adopt_orphans(self) -> int:
@@ -130,8 +162,7 @@ class Outbox:
                                                          (self._owner,))]
             adopted = 0
             for owner in owners:
-                pid = int(owner.split(":", 1)[0])
-                if process_identity(pid) != owner:
+                if not _still_running(owner):
                     adopted += self._db.execute("UPDATE outbox SET owner = ? WHERE owner = ?",
                                                 (self._owner, owner)).rowcount
             return adopted

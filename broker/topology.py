@@ -42,7 +42,6 @@ DELIVERY_LIMIT = 20
 crashing on it) is dead-lettered to the parking queue by the broker itself."""
 PRECONDITION_FAILED = 406
 """AMQP reply code for a redeclaration whose arguments differ from the existing queue's."""
-NOT_FOUND = 404
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class TopologyReport:
 
     def describe(self) -> str:
         """One log line, e.g. 'RabbitMQ 3.10.8, quorum queues'."""
-        kept = f"; kept as they were: {', '.join(self.kept_as_is)}" if self.kept_as_is else ""
+        kept = (f"; kept as they were (other arguments: retries and parking may not work for them until "
+                f"they are deleted): {', '.join(self.kept_as_is)}") if self.kept_as_is else ""
         return f"{self.broker}, {self.queue_type} queues{kept}"
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from broker.connection import BrokerUnavailable, broker_url
-from broker.outbox import Outbox, open_outbox
+from broker.outbox import open_outbox
 from broker.publisher import FLUSH_TIMEOUT_S, connect_publisher
-from broker.state import STATE_DIR_VARIABLE, state_dir
+from broker.state import state_dir_path
 from camera_sim import commands
 from camera_sim.errors import InputError
 from camera_sim.outputs import EventOutputs, open_events_file
@@ -36,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="where the outbox of unconfirmed events lives (default: $GOALLINE_STATE_DIR, "
                                   "else ~/.local/state/goalline)")
         command.add_argument("--flush-timeout", type=_non_negative_float, default=FLUSH_TIMEOUT_S, metavar="S",
-                             help=f"at the end, wait this long for the broker's last confirms (default {FLUSH_TIMEOUT_S:g})")
+                             help="at the end, wait this long for the broker's last confirms "
+                                  f"(default {FLUSH_TIMEOUT_S:g})")
 
     run = sub.add_parser("run", help="play a scenario: physics, rendered frames, decisions, events")
     run.add_argument("scenario", type=Path)
@@ -62,23 +62,19 @@ def _outputs(args: argparse.Namespace, match_id: str) -> EventOutputs:
     events_file = open_events_file(args.events_out) if args.events_out else None
     publisher = None
     if not args.no_publish:
+        folder = state_dir_path(args.state_dir)
+        outbox = None
         try:
-            publisher = connect_publisher(broker_url(args.broker), _outbox(args.state_dir), (match_id,),
-                                          args.flush_timeout)
-        except (BrokerUnavailable, InputError):
-            if events_file:
-                events_file.close()
-            raise
+            outbox = open_outbox(folder)
+            publisher = connect_publisher(broker_url(args.broker), outbox, (match_id,), args.flush_timeout)
+        except (OSError, sqlite3.Error, BrokerUnavailable) as error:
+            for opened in (events_file, outbox):
+                if opened is not None:
+                    opened.close()
+            if isinstance(error, BrokerUnavailable):
+                raise
+            raise InputError(folder, "", f"cannot keep the outbox there ({error})") from None
     return EventOutputs(events_file, publisher)
-
-
-def _outbox(given: Path | None) -> Outbox:
-    """The state folder's outbox; InputError naming the folder if it cannot be made or opened."""
-    folder = given or Path(os.environ.get(STATE_DIR_VARIABLE) or "~/.local/state/goalline")
-    try:
-        return open_outbox(state_dir(given))
-    except (OSError, sqlite3.Error) as error:
-        raise InputError(folder, "", f"cannot keep the outbox there ({error})") from None
 
 
 def _non_negative_float(text: str) -> float:
@@ -102,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             return commands.render(args.scenario, args.out)
         if args.command == "run":
-            return commands.run(args.scenario, lambda match_id: _outputs(args, match_id), realtime=args.realtime, seed=args.seed)
+            return commands.run(args.scenario, lambda match_id: _outputs(args, match_id), realtime=args.realtime,
+                                seed=args.seed)
         return commands.video(args.clip, args.calib, args.match_id, lambda match_id: _outputs(args, match_id))
     except InputError as error:
         print(error.one_line(), file=sys.stderr)

@@ -7,7 +7,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +36,7 @@ def run(scenario_path: Path, make_outputs: Callable[[str], EventOutputs], realti
         seed: int | None = None) -> int:
     """Play a scenario: physics, rendered frames, decisions from pixels, events; then a summary."""
     scenario = load_scenario(scenario_path)
-    with closing(make_outputs(scenario.match.id)) as outputs:
+    with make_outputs(scenario.match.id) as outputs:
         return _run(scenario, outputs, realtime, seed)
 
 
@@ -185,7 +184,7 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
                                            "(it is part of routing keys)")
     judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
     match_id = match_id or camera_id
-    with closing(make_outputs(match_id)) as outputs:
+    with make_outputs(match_id) as outputs:
         return _judge_clip(clip, judge, match_id, outputs)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from broker.connection import BrokerUnavailable
 from camera_sim.errors import InputError
 
 
@@ -14,8 +16,8 @@ class Publisher(Protocol):
     def publish(self, event: dict, body: bytes) -> None:
         """Send one event whose serialised form is `body`."""
 
-    def close(self) -> None:
-        """Release the connection."""
+    def close(self, timeout_s: float | None = None) -> None:
+        """Flush what is unconfirmed (waiting at most `timeout_s`), then release the connection."""
 
 
 def open_events_file(path: Path) -> TextIO:
@@ -36,20 +38,54 @@ class EventOutputs:
         self.events: list[dict] = []
 
     def emit(self, event: dict) -> None:
-        """Write the event to the file and stdout, then publish the very same bytes."""
+        """Publish the event (into the durable outbox first), then write the very same bytes to
+        the file and stdout. A reader of stdout that goes away ends stdout, not the match."""
         line = json.dumps(event, separators=(",", ":"))
+        if self._publisher:
+            self._publisher.publish(event, line.encode("utf-8"))
         if self._file:
             self._file.write(line + "\n")
             self._file.flush()
-        self._stdout.write(line + "\n")
-        self._stdout.flush()
-        if self._publisher:
-            self._publisher.publish(event, line.encode("utf-8"))
+        if self._stdout is not None:
+            try:
+                self._stdout.write(line + "\n")
+                self._stdout.flush()
+            except BrokenPipeError:
+                self._stdout = _silence(self._stdout)
         self.events.append(event)
 
-    def close(self) -> None:
-        """Close the file and the broker connection."""
+    def close(self, wait: bool = True) -> None:
+        """Close the file, then flush and close the broker connection (BrokerUnavailable if
+        events are left unconfirmed: they wait in the outbox). wait=False: do not wait for the
+        broker's last confirms (after Ctrl+C)."""
         if self._file:
             self._file.close()
         if self._publisher:
-            self._publisher.close()
+            self._publisher.close(None if wait else 0.0)
+
+    def __enter__(self) -> EventOutputs:
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        """Close; when the run failed, its error stays the one reported (exit status and line),
+        and a broker failure on top of it is said on a line of its own."""
+        if kind is None:
+            self.close()
+            return False
+        try:
+            self.close(wait=not issubclass(kind, KeyboardInterrupt))
+        except BrokerUnavailable as failure:
+            print(str(failure), file=sys.stderr)
+        return False
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so Python's flush at exit does not complain
+    (the Python documentation's advice for SIGPIPE); nothing more is written to it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return None

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from broker.connection import BrokerUnavailable, broker_url, redacted
 from broker.events import EXCHANGE, ID_PATTERN
+from broker.state import state_dir_path
 from broker.topology import TopologyReport, archive_queue, consumer_queues, match_binding, notify_queues
 from consumers.archive import Archive
-from consumers.dedupe import seen_ids_for
+from consumers.dedupe import RecordUnavailable, seen_ids_for
 from consumers.printer import notification_printer
 from consumers.replay import replay
 from consumers.subscriber import Subscription, consume
@@ -49,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a consumer until interrupted; exit 0 on SIGINT / SIGTERM, 2 bad option, 3 no broker."""
+    """Run a consumer until interrupted; exit 0 on SIGINT / SIGTERM, 2 bad option or a record that
+    cannot be kept, 3 no broker."""
     parser = _parser()
     args = parser.parse_args(argv)
     if getattr(args, "match", None) is not None and not re.fullmatch(ID_PATTERN, args.match):
@@ -62,33 +64,35 @@ def main(argv: list[str] | None = None) -> int:
     url = broker_url(args.broker)
     try:
         if args.command == "log":
-            return _archive(url, args)
-        queues = notify_queues(args.match)
-        try:
-            handled = seen_ids_for(queues[0].name, args.state_dir)
-        except OSError as error:
-            print(f"{args.state_dir or 'state folder'}: cannot keep the record of handled events there "
-                  f"({error.strerror or error.__class__.__name__})", file=sys.stderr)
-            return 2
-        consume(url, Subscription(queues, handled), notification_printer(args.show_ids), on_ready=_announce(url))
-    except BrokerUnavailable as error:
+            _archive(url, args)
+        else:
+            _notify(url, args)
+    except (BrokerUnavailable, RecordUnavailable) as error:
         print(str(error), file=sys.stderr)
         return error.exit_status
     return 0
 
 
-def _archive(url: str, args: argparse.Namespace) -> int:
+def _notify(url: str, args: argparse.Namespace) -> None:
+    queues = notify_queues(args.match)
     try:
-        archive = Archive(args.file)
-    except OSError as error:
-        print(f"{args.file}: cannot append to it ({error.strerror or error.__class__.__name__})", file=sys.stderr)
-        return 2
+        handled = seen_ids_for(queues[0].name, args.state_dir)
+    except OSError as error:  # the state folder itself cannot be made
+        raise RecordUnavailable(f"{state_dir_path(args.state_dir)}: cannot keep the record of handled events "
+                                f"there ({error.strerror or error.__class__.__name__})") from None
+    try:
+        consume(url, Subscription(queues, handled), notification_printer(args.show_ids), on_ready=_announce(url))
+    finally:
+        handled.close()
+
+
+def _archive(url: str, args: argparse.Namespace) -> None:
+    archive = Archive(args.file)
     try:
         queues = consumer_queues(archive_queue(args.match), ((EXCHANGE, match_binding(args.match)),))
         consume(url, Subscription(queues, archive.handled), archive.append, on_ready=_announce(url))
     finally:
         archive.close()
-    return 0
 
 
 def _announce(url: str):

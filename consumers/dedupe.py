@@ -17,8 +17,29 @@ from broker.state import state_dir
 
 SEEN_FOLDER = "seen"
 READ_CHUNK_BYTES = 1 << 20
+"""Read the record in 1 MiB pieces: a few reads for a season's events, bounded memory per read."""
 FILE_MODE = 0o600
 """Only the consumer's user reads what it handled."""
+
+
+class RecordUnavailable(Exception):
+    """The record of handled events cannot be read or written: handling on would notify twice
+    after the next restart, so the consumer stops (exit 2, one line naming the file)."""
+
+    exit_status = 2
+
+
+def append_line(fd: int, line: bytes, path: Path) -> None:
+    """Append `line` whole: a short write (a full disk) is undone, then RecordUnavailable."""
+    start = os.lseek(fd, 0, os.SEEK_END)
+    written = 0
+    try:
+        while written < len(line):
+            written += os.write(fd, line[written:])
+    except OSError as error:
+        if written:
+            os.ftruncate(fd, start)  # never leave half a line for the next append to join onto
+        raise RecordUnavailable(f"{path}: cannot append ({error.strerror or error})") from None
 
 
 def plain_id(line: str) -> str | None:
@@ -45,11 +66,15 @@ class HandledIds:
 
     def __init__(self, path: Path, id_of_line: Callable[[str], str | None] = plain_id, record: bool = True):
         self.path, self._id_of_line, self._record = path, id_of_line, record
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        except OSError as error:
+            raise RecordUnavailable(f"{path}: cannot open ({error.strerror or error})") from None
         self._ids: set[str] = set()
         self._offset = 0
         self._catch_up()
+        self._end_last_line()
 
     def __contains__(self, event_id: str) -> bool:
         if event_id in self._ids:
@@ -63,7 +88,7 @@ class HandledIds:
     def add(self, event_id: str) -> None:
         """Mark an event handled (one append of one line when recording)."""
         if self._record:
-            os.write(self._fd, f"{event_id}\n".encode())
+            append_line(self._fd, f"{event_id}\n".encode(), self.path)
         self._ids.add(event_id)
 
     def close(self) -> None:
@@ -72,16 +97,28 @@ class HandledIds:
 
     def _catch_up(self) -> None:
         """Read whole lines appended since the last look (a half-written last line waits)."""
-        while chunk := os.pread(self._fd, READ_CHUNK_BYTES, self._offset):
-            complete = chunk.rfind(b"\n") + 1
-            if complete == 0:
-                if len(chunk) < READ_CHUNK_BYTES:
-                    return
-                complete = len(chunk)  # a line longer than a chunk is not an id: skip it
-            for line in chunk[:complete].decode("utf-8", "replace").splitlines():
-                if (event_id := self._id_of_line(line)) is not None:
-                    self._ids.add(event_id)
-            self._offset += complete
+        try:
+            while chunk := os.pread(self._fd, READ_CHUNK_BYTES, self._offset):
+                complete = chunk.rfind(b"\n") + 1
+                if complete == 0 and len(chunk) < READ_CHUNK_BYTES:
+                    return  # only part of a line so far
+                self._read_lines(chunk[:complete] if complete else b"")
+                self._offset += complete or len(chunk)  # a line longer than a chunk is no id: skipped
+        except OSError as error:
+            raise RecordUnavailable(f"{self.path}: cannot read ({error.strerror or error})") from None
+
+    def _read_lines(self, data: bytes) -> None:
+        for line in data.decode("utf-8", "replace").splitlines():
+            if (event_id := self._id_of_line(line)) is not None:
+                self._ids.add(event_id)
+
+    def _end_last_line(self) -> None:
+        """A killed writer may have left a line without its end: end it, so the next id is not
+        glued to it (the fragment itself is then ignored as an unknown id)."""
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            append_line(self._fd, b"\n", self.path)
+            self._offset = size + 1
 
 
 def seen_ids_for(queue: str, folder: Path | None = None) -> HandledIds:

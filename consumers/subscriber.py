@@ -10,13 +10,14 @@ Each message goes through one of four doors:
 - parked: not a valid event, or the handler failed every time; a copy goes to the parking queue
   with the reason in its `x-goalline-reason` header.
 A copy is published (with publisher confirms) before the original is acknowledged, so a crash in
-between doubles a message at worst, which the duplicate door then drops.
+between doubles a message at worst, which the duplicate door then drops. A copy the broker will
+not take (its queue gone) leaves the original unacknowledged and reconnects, which declares the
+queues again.
 """
 
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import pika.exceptions
 from broker.connection import (
     CONNECT_ATTEMPTS,
     CONNECT_ERRORS,
-    PERMANENT_ERRORS,
+    FOREVER,
     BrokerUnavailable,
     connect,
     redacted,
@@ -35,27 +36,28 @@ from broker.connection import (
     unreachable,
 )
 from broker.events import CONTENT_TYPE
+from broker.log_line import Log, log_to_stderr
+from broker.publisher import PERSISTENT
 from broker.topology import PARKING_EXCHANGE, RETRY_EXCHANGE, QueueSpec, TopologyReport, declare, retry_queue
-from consumers.dedupe import HandledIds
+from consumers.dedupe import HandledIds, RecordUnavailable
 from consumers.events import CloudEvent, InvalidEvent, parse_event
 
 PREFETCH = 100
 """Messages in flight to one consumer: enough to keep it busy, few to redeliver after a crash."""
 POLL_S = 0.2
-"""How often the consuming loop looks at its stop flag."""
+"""How often the consuming loop looks at its stop flag: a stop takes effect within this."""
 ACCEPTED_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
 """CONTRACT section 3 publishes application/cloudevents+json; plain JSON is accepted too. A
 message without a content type is read as JSON."""
 ATTEMPTS_HEADER = "x-goalline-attempts"
 REASON_HEADER = "x-goalline-reason"
 QUEUE_HEADER = "x-goalline-queue"
+MAX_REASON_CHARS = 500
+"""A reason header stays readable in the management UI; an exception's text may be long."""
 MAX_LABEL_CHARS = 80
-"""A stranger's message id is shortened to this in log lines."""
-RECONNECT_ATTEMPTS = 1_000_000_000
-"""Once connected, a consumer never gives up on the broker; the delays are capped."""
+"""A stranger's message id or content type is shortened to this in log lines."""
 
 Handler = Callable[[CloudEvent], None]
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class RetryPolicy:
     attempts: int = 4
     """Handler calls at most, the first included; then the message is parked."""
     first_delay_s: float = 1.0
-    """Wait before the second call."""
+    """Wait before the second call: a hiccup (a web hook's 503) is usually over by then."""
     factor: float = 4.0
     """Each further wait is this many times the one before (1 s, 4 s, 16 s by default)."""
 
@@ -88,17 +90,16 @@ class Subscription:
         return self.queues[0].name
 
 
-class _Stop(Exception):
-    """Raised by the SIGTERM handler: leave the consuming loop as Ctrl+C does."""
-
-
 class OutputClosed(Exception):
     """The handler's output went away (a pipe closed): stop quietly, leave the rest queued."""
 
 
-def log_to_stderr(line: str) -> None:
-    """The consumer's log: one line on stderr (stdout carries the notifications)."""
-    print(line, file=sys.stderr, flush=True)
+class ConsumingStopped(Exception):
+    """The broker stopped this consumer (queue deleted, consumer cancelled, channel closed)."""
+
+
+class _CopyRefused(Exception):
+    """The broker would not take a retry or parking copy: the topology needs declaring again."""
 
 
 def consume(url: str, subscription: Subscription, handle: Handler, retry: RetryPolicy = RetryPolicy(),
@@ -106,69 +107,93 @@ def consume(url: str, subscription: Subscription, handle: Handler, retry: RetryP
             log: Log = log_to_stderr) -> None:
     """Deliver each event of the subscription to `handle` until SIGINT / SIGTERM or `stop` is set.
 
-    BrokerUnavailable if the broker cannot be reached at the start (after the retries); once
-    connected, a lost broker is waited for and reconnected to, with capped back-off.
+    BrokerUnavailable if the broker cannot be reached at the start (after the retries);
+    RecordUnavailable if the record of handled events cannot be read or written. Once connected,
+    a lost broker is waited for and reconnected to, with capped back-off.
     """
     stop = stop or threading.Event()
-    previous = _stop_on_sigterm()
+    restore = _stop_on_signals(stop)
     try:
-        _consume_until_stopped(url, subscription, handle, retry, on_ready, stop, log)
-    except (KeyboardInterrupt, _Stop, OutputClosed):
+        _Consumer(url, subscription, handle, retry, log).run(stop, on_ready)
+    except OutputClosed:
         pass
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        restore()
 
 
-def _stop_on_sigterm():
-    """SIGTERM stops the loop like Ctrl+C (only the main thread may set signal handlers)."""
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGINT and SIGTERM set `stop` (the loop sees it within POLL_S): never an exception in the
+    middle of a handler or of pika. Only the main thread may set signal handlers."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _raise_stop)
+        return lambda: None
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+    return lambda: [signal.signal(number, handler) for number, handler in previous.items()]
 
 
-def _raise_stop(*_signal) -> None:
-    raise _Stop()
+class _Consumer:
+    """One subscription's consuming loop: connect, declare, consume; reconnect when lost."""
 
+    def __init__(self, url: str, subscription: Subscription, handle: Handler, retry: RetryPolicy, log: Log):
+        self.url, self.subscription, self.handle, self.retry, self.log = url, subscription, handle, retry, log
+        self.ready_before = self.ready_now = self.cancelled = False
 
-def _consume_until_stopped(url, subscription, handle, retry, on_ready, stop, log) -> None:
-    """Connect, declare, consume; on a lost connection wait (capped back-off) and start again.
-    Before the first success, CONNECT_ATTEMPTS failures in all end it with BrokerUnavailable."""
-    ready_before, failures = False, 0
-    delays = retry_delays(RECONNECT_ATTEMPTS)
-    while not stop.is_set():
-        connection = None
-        try:
-            connection = connect(url, attempts=1)
-            report = declare(connection, subscription.queues)
-            channel = _open_consuming_channel(connection, subscription, handle, retry, log)
-            if ready_before:
-                log(f"reconnected to {redacted(url)}; consuming {subscription.queue} again")
-            elif on_ready:
-                on_ready(subscription.queue, report)
-            ready_before, failures, delays = True, 0, retry_delays(RECONNECT_ATTEMPTS)
-            while not stop.is_set() and channel.is_open:
-                connection.process_data_events(time_limit=POLL_S)
-        except (BrokerUnavailable, pika.exceptions.AMQPError, *CONNECT_ERRORS) as error:
-            failures += 1
-            cause = error.cause if isinstance(error, BrokerUnavailable) else error
-            permanent = error.permanent if isinstance(error, BrokerUnavailable) else isinstance(cause, PERMANENT_ERRORS)
-            if not ready_before and (failures >= CONNECT_ATTEMPTS or permanent):
-                raise unreachable(url, failures, cause) from None
-            if failures == 1 and ready_before:
-                log(f"warning: broker connection lost ({cause.__class__.__name__}); reconnecting")
+    def run(self, stop: threading.Event, on_ready) -> None:
+        """Until `stop`: each connection consumed until it fails, then back-off and again."""
+        delays, failures = retry_delays(FOREVER), 0
+        while not stop.is_set():
+            try:
+                self._consume_one_connection(stop, on_ready)
+                return
+            except (BrokerUnavailable, ConsumingStopped, _CopyRefused, pika.exceptions.AMQPError,
+                    *CONNECT_ERRORS) as error:
+                if self.ready_now:  # it consumed since the last failure: a fresh count and back-off
+                    delays, failures = retry_delays(FOREVER), 0
+                failures = self._count_failure(error, failures)
             stop.wait(next(delays))
+
+    def _count_failure(self, error: Exception, failures: int) -> int:
+        """Log the first failure of a run of them; stop for good before the first success when
+        the cause is permanent or the attempts are used up."""
+        cause = error.cause if isinstance(error, BrokerUnavailable) and error.cause else error
+        permanent = isinstance(error, BrokerUnavailable) and error.permanent
+        if not self.ready_before and (permanent or failures + 1 >= CONNECT_ATTEMPTS):
+            raise unreachable(self.url, failures + 1, cause) from None
+        if self.ready_before and failures == 0:
+            self.log(f"warning: broker connection lost ({cause.__class__.__name__}: {cause}); reconnecting")
+        return failures + 1
+
+    def _consume_one_connection(self, stop: threading.Event, on_ready) -> None:
+        self.ready_now = False
+        connection = connect(self.url, attempts=1)
+        try:
+            report = declare(connection, self.subscription.queues)
+            channel = self._open_channel(connection)
+            if self.ready_before:
+                self.log(f"reconnected to {redacted(self.url)}; consuming {self.subscription.queue} again")
+            elif on_ready:
+                on_ready(self.subscription.queue, report)
+            self.ready_before = self.ready_now = True
+            while not stop.is_set():
+                connection.process_data_events(time_limit=POLL_S)
+                if not channel.is_open or self.cancelled:
+                    raise ConsumingStopped("the broker closed the channel or cancelled the consumer")
         finally:
             _close_quietly(connection)
 
+    def _open_channel(self, connection):
+        channel = connection.channel()
+        channel.confirm_delivery()  # copies to the retry and parking queues are confirmed before the ack
+        channel.basic_qos(prefetch_count=PREFETCH)
+        self.cancelled = False
+        channel.add_on_cancel_callback(self._on_cancelled)
+        doors = _Doors(channel, self.subscription, self.handle, self.retry, self.log)
+        channel.basic_consume(self.subscription.queue, doors.deliver)
+        return channel
 
-def _open_consuming_channel(connection, subscription: Subscription, handle: Handler, retry: RetryPolicy, log: Log):
-    channel = connection.channel()
-    channel.confirm_delivery()  # copies to the retry and parking queues are confirmed before the ack
-    channel.basic_qos(prefetch_count=PREFETCH)
-    door = _Doors(channel, subscription, handle, retry, log)
-    channel.basic_consume(subscription.queue, door.deliver)
-    return channel
+
+    def _on_cancelled(self, _frame) -> None:
+        """The broker cancelled the consumer (its queue deleted, a node gone): consume afresh."""
+        self.cancelled = True
 
 
 class _Doors:
@@ -207,22 +232,22 @@ class _Doors:
             return
         delay_s = self._retry.delay_s(failures)
         self._log(f"message {label}: the handler failed ({error}); retry {failures} in {delay_s:g} s")
-        copy = _with_headers(properties, {ATTEMPTS_HEADER: failures, REASON_HEADER: error[:500]},
+        copy = _with_headers(properties, {ATTEMPTS_HEADER: failures, REASON_HEADER: error[:MAX_REASON_CHARS]},
                              expiration=str(round(delay_s * 1000)))
         self._publish_then_ack(method, RETRY_EXCHANGE, retry_queue(self._subscription.queue), body, copy)
 
     def _park(self, method, properties, body: bytes, reason: str) -> None:
         self._log(f"parked message {_label(properties.message_id or str(method.delivery_tag))}: {reason}")
-        copy = _with_headers(properties, {REASON_HEADER: reason[:500], QUEUE_HEADER: self._subscription.queue})
+        copy = _with_headers(properties, {REASON_HEADER: reason[:MAX_REASON_CHARS],
+                                          QUEUE_HEADER: self._subscription.queue})
         self._publish_then_ack(method, PARKING_EXCHANGE, "", body, copy)
 
     def _publish_then_ack(self, method, exchange: str, key: str, body: bytes, properties) -> None:
         try:
             self._channel.basic_publish(exchange, key, body, properties, mandatory=True)
-        except (pika.exceptions.UnroutableError, pika.exceptions.NackError):
-            # the broker would not take the copy: let it dead-letter the original to the parking queue
-            self._channel.basic_nack(method.delivery_tag, requeue=False)
-            return
+        except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as error:
+            raise _CopyRefused(f"the broker would not take a copy for {exchange} ({error.__class__.__name__})") \
+                from None  # the original stays unacknowledged and comes back after the reconnect
         self._channel.basic_ack(method.delivery_tag)
 
 
@@ -242,8 +267,9 @@ def _failures(properties) -> int:
 
 def _with_headers(properties, headers: dict, expiration: str | None = None) -> pika.BasicProperties:
     """A copy of the message's properties with `headers` added (and a per-message expiration)."""
-    return pika.BasicProperties(content_type=properties.content_type, delivery_mode=2,
-                                message_id=properties.message_id, timestamp=properties.timestamp,
+    return pika.BasicProperties(content_type=properties.content_type, delivery_mode=PERSISTENT,
+                                message_id=properties.message_id, correlation_id=properties.correlation_id,
+                                timestamp=properties.timestamp, type=properties.type, app_id=properties.app_id,
                                 headers={**(properties.headers or {}), **headers}, expiration=expiration)
 
 

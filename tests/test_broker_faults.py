@@ -115,7 +115,8 @@ class Match:
                        "--events-out", str(events_out))
 
     def notified_ids(self) -> list[str]:
-        return [match.group(1) for line in self.notifier.out if (match := re.search(r"\[([0-9a-f-]{36})\]$", line.strip()))]
+        found = (re.search(r"\[([0-9a-f-]{36})\]$", line.strip()) for line in self.notifier.out)
+        return [match.group(1) for match in found if match]
 
     def archived_ids(self) -> list[str]:
         if not self.archive.exists():

@@ -189,3 +189,13 @@ def test_a_message_of_another_content_type_is_parked_unhandled_with_the_reason(t
     parked = parked_from(channel, consumer.queue)
     assert [properties.message_id for properties, _ in parked] == [stranger["id"]]
     assert "content type 'application/x-python-pickle'" in parked[0][0].headers[REASON_HEADER]
+
+
+def test_a_consumer_whose_queue_is_deleted_declares_it_again_and_goes_on(tmp_path, channel, consumers):
+    consumer = RunningConsumer(tmp_path)
+    consumers.append(consumer)
+    channel.queue_delete(consumer.queue)  # the broker cancels the consumer
+    assert consumer.wait_for(lambda: any("reconnected" in line for line in consumer.log)), consumer.log
+    event = goal_event(consumer.match_id, 10)
+    publish(channel, event)
+    assert consumer.wait_for(lambda: consumer.handled == [event["id"]])

@@ -36,7 +36,8 @@ WRONG_CONTENT_TYPES = ["text/plain", "application/xml", "application/octet-strea
                        "application/cloudevents-batch+json", "", "x" * 255]  # 255: AMQP short string
 WRONG_VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
                          st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
-                         st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3))
+                         st.lists(st.integers(), max_size=3),
+                         st.dictionaries(st.text(max_size=5), st.integers(), max_size=3))
 
 
 class FuzzedConsumer:
@@ -109,9 +110,9 @@ def bad_message(draw, match_id: str) -> tuple[bytes, str | None]:
     if kind == "bytes":
         return draw(st.binary(max_size=2_000)), draw(st.sampled_from([None, CONTENT_TYPE]))
     if kind == "json":
-        value = draw(st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=20),
-                                  lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                              max_size=4), max_leaves=20))
+        leaves = st.none() | st.booleans() | st.floats() | st.text(max_size=20)
+        value = draw(st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
+                                  | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20))
         return json.dumps(value).encode(), CONTENT_TYPE
     if kind == "deep":
         opener = draw(st.sampled_from(["[", '{"a":']))

@@ -75,12 +75,39 @@ def test_the_rows_of_a_running_process_are_left_to_it(tmp_path):
         running.wait()
 
 
+def test_the_rows_of_another_boot_or_container_are_adopted(tmp_path):
+    """Its pids mean nothing here: publishing its rows again (consumers drop duplicates) beats stranding them."""
+    open_outbox(tmp_path).close()
+    _host, pid, start = process_identity(1).split(" ")
+    with sqlite3.connect(tmp_path / "outbox.sqlite3") as database:
+        database.execute("INSERT INTO outbox (event_id, routing_key, body, owner) VALUES ('elsewhere', 'k', x'', ?)",
+                         (f"another-boot/pid:[1] {pid} {start}",))
+    assert open_outbox(tmp_path).adopt_orphans() == 1
+
+
+def test_a_failed_removal_leaves_no_transaction_open(tmp_path):
+    """A removal that fails (another process holding the file) must not swallow later events."""
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.add("e1", "k", BODY)
+    blocker = sqlite3.connect(tmp_path / "outbox.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    outbox._db.execute("PRAGMA busy_timeout = 50")  # fail fast instead of waiting 10 s
+    with pytest.raises(sqlite3.OperationalError):
+        outbox.remove(["e1"])
+    blocker.execute("ROLLBACK")
+    assert outbox.add("e2", "k", BODY)
+    assert not outbox._db.in_transaction, "e2 is committed, visible to other processes"
+    with sqlite3.connect(tmp_path / "outbox.sqlite3") as other:
+        assert [row[0] for row in other.execute("SELECT event_id FROM outbox ORDER BY seq")] == ["e1", "e2"]
+
+
 def test_a_reused_pid_is_not_taken_for_the_process_that_wrote_the_rows(tmp_path):
     """Same pid, another start time: the writer is gone, its rows are adopted."""
     open_outbox(tmp_path).close()
+    host, pid, _start = process_identity(1).split(" ")  # pid 1 always runs
     with sqlite3.connect(tmp_path / "outbox.sqlite3") as database:
         database.execute("INSERT INTO outbox (event_id, routing_key, body, owner) VALUES ('old', 'k', x'', ?)",
-                         ("1:-1",))  # pid 1 runs, but no process starts at tick -1
+                         (f"{host} {pid} -1",))  # but no process starts at tick -1
     assert open_outbox(tmp_path).adopt_orphans() == 1
 
 
@@ -102,3 +129,4 @@ def test_a_publisher_without_a_broker_keeps_events_until_its_outbox_is_full_then
     assert not any("secret" in line for line in said)
     with sqlite3.connect(tmp_path / "outbox.sqlite3") as database:
         assert [row[0] for row in database.execute("SELECT event_id FROM outbox ORDER BY seq")] == ["e0", "e1"]
+

@@ -63,7 +63,8 @@ def test_an_unreachable_broker_keeps_the_events_in_the_outbox_and_exits_3_naming
         own_state_dir):
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml",
-                             "--broker", UNREACHABLE_URL, "--flush-timeout", "0"], cwd=ROOT, capture_output=True, text=True)
+                             "--broker", UNREACHABLE_URL, "--flush-timeout", "0"],
+                            cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 3
     assert time.monotonic() - started < MAX_UNREACHABLE_S
     decided = [json.loads(line)["id"] for line in result.stdout.splitlines()]
@@ -77,18 +78,31 @@ def test_an_unreachable_broker_keeps_the_events_in_the_outbox_and_exits_3_naming
 def test_events_left_in_the_outbox_are_published_by_the_next_run(own_state_dir, bound_queue):
     channel, queue = bound_queue
     first = subprocess.run([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml",
-                            "--broker", UNREACHABLE_URL, "--flush-timeout", "0"], cwd=ROOT, capture_output=True, text=True)
+                            "--broker", UNREACHABLE_URL, "--flush-timeout", "0"],
+                            cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 3 and len(waiting_ids(own_state_dir)) == 3
     second = subprocess.run([sys.executable, "-m", "camera_sim", "render", "scenarios/clean_goal.yaml", "--out",
                              str(own_state_dir / "clip")], cwd=ROOT, capture_output=True, text=True)
     assert second.returncode == 0
     video = subprocess.run([sys.executable, "-m", "camera_sim", "video", str(own_state_dir / "clip" / "north-gl.mp4"),
-                            "--match-id", "other-match", "--broker", BROKER_URL], cwd=ROOT, capture_output=True, text=True)
+                            "--match-id", "other-match", "--broker", BROKER_URL],
+                           cwd=ROOT, capture_output=True, text=True)
     assert video.returncode == 0, video.stderr
     assert "3 events of an earlier run" in video.stderr
     published = {message[1].message_id for message in drain(channel, queue)}
     assert published == {json.loads(line)["id"] for line in first.stdout.splitlines()}
     assert waiting_ids(own_state_dir) == []
+
+
+def test_a_reader_of_stdout_that_goes_away_ends_stdout_not_the_match(own_state_dir, bound_queue):
+    channel, queue = bound_queue
+    camera = subprocess.Popen([sys.executable, "-m", "camera_sim", "run", "scenarios/clean_goal.yaml",
+                               "--broker", BROKER_URL], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    camera.stdout.readline()  # the kick-off, then the reader leaves (as `| head -1` does)
+    camera.stdout.close()
+    _, err = camera.communicate(timeout=MAX_UNREACHABLE_S)
+    assert camera.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err
+    assert len(drain(channel, queue)) == 3, "every event still published"
 
 
 def waiting_ids(state_dir: Path) -> list[str]:
