@@ -10,6 +10,8 @@ CONTENT_TYPE = "application/cloudevents+json"
 SPEC_VERSION = "1.0"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 """Match and camera ids: they become routing-key words, so no '.', '#' or '*'."""
+TEAM_HEADERS = ("home", "away")
+"""AMQP headers every event with teams carries: the teams' names as in the scenario."""
 _ID_NAMESPACE = uuid.UUID("5b0c7d1e-9a43-4f2e-8a51-6f0e3c2d9b17")
 """Fixed namespace for uuid5 ids: the same decision always gets the same id."""
 
@@ -41,6 +43,13 @@ def cloud_event(kind: str, match_id: str, source: str, time: datetime, data: dic
         "datacontenttype": "application/json",
         "data": data,
     }
+
+
+def team_headers(event: dict) -> dict:
+    """AMQP headers naming the match's teams ({'home': ..., 'away': ...}, those known), so a
+    headers exchange can route by team. Empty for events without teams (a clip's)."""
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    return {side: data[side] for side in TEAM_HEADERS if isinstance(data.get(side), str)}
 
 
 def kind_of(event: dict) -> str:

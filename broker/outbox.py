@@ -44,6 +44,8 @@ class Pending:
     event_id: str
     routing_key: str
     body: bytes
+    headers: dict | None = None
+    """AMQP headers (the teams); derived from the body, so not stored."""
 
 
 def process_identity(pid: int) -> str | None:

@@ -16,6 +16,8 @@ URL, a topology the broker refuses; BrokerUnavailable, exit 3).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 import threading
 import time
@@ -37,7 +39,7 @@ from broker.connection import (
     retry_delays,
     unreachable,
 )
-from broker.events import CONTENT_TYPE, EXCHANGE, kind_of, routing_key
+from broker.events import CONTENT_TYPE, EXCHANGE, kind_of, routing_key, team_headers
 from broker.log_line import Log, log_to_stderr
 from broker.outbox import WARN_FRACTION, Outbox, OutboxFull, Pending
 from broker.topology import declare, publisher_queues
@@ -115,7 +117,7 @@ class OutboxPublisher:
     def publish(self, event: dict, body: bytes) -> None:
         """Keep `body` (the serialised event) in the outbox and hand it to the I/O loop; returns
         before the confirm, and at once while the broker is away."""
-        pending = Pending(event["id"], routing_key(event["subject"], kind_of(event)), body)
+        pending = Pending(event["id"], routing_key(event["subject"], kind_of(event)), body, team_headers(event))
         self._raise_if_failed()
         try:  # on disk first; outside the lock the I/O thread takes at every confirm
             if not self._outbox.add(pending.event_id, pending.routing_key, pending.body):
@@ -171,7 +173,7 @@ class OutboxPublisher:
 
     def _adopt_waiting_events(self) -> None:
         adopted = self._outbox.adopt_orphans()
-        self._to_send.extend(self._outbox.own_pending())
+        self._to_send.extend(_with_team_headers(pending) for pending in self._outbox.own_pending())
         if adopted:
             self._log(f"outbox: {adopted} events of an earlier run were never confirmed; publishing them again")
 
@@ -319,7 +321,7 @@ class OutboxPublisher:
                 batch.append(self._in_flight[self._next_tag])
         for pending in batch:
             properties = pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=PERSISTENT,
-                                              message_id=pending.event_id)
+                                              message_id=pending.event_id, headers=pending.headers or None)
             self._channel.basic_publish(EXCHANGE, pending.routing_key, pending.body, properties, mandatory=True)
 
     def _on_confirm(self, frame) -> None:
@@ -421,6 +423,15 @@ class OutboxPublisher:
             self._failure = self._failure or message
             self._state.notify_all()
         self._first_attempts_done.set()
+
+
+def _with_team_headers(pending: Pending) -> Pending:
+    """An event read back from the outbox, its team headers derived again from its body."""
+    try:
+        event = json.loads(pending.body)
+    except ValueError:
+        return pending
+    return dataclasses.replace(pending, headers=team_headers(event) if isinstance(event, dict) else None)
 
 
 def _parameters_or_stop(url: str) -> pika.URLParameters:

@@ -16,6 +16,8 @@ would fail and deleting it would lose its messages.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 
 import pika.exceptions
@@ -32,6 +34,9 @@ PARKING_QUEUE = f"{PREFIX}.parking"
 RETRY_EXCHANGE = f"{PREFIX}.retry"
 """Direct exchange between each consumer queue and its retry queue, both ways."""
 RETRY_SUFFIX = ".retry"
+TEAMS_EXCHANGE = f"{PREFIX}.teams"
+"""Headers exchange bound to the events exchange (every routing key): a queue bound here with
+`x-match: any, home: NAME, away: NAME` gets every event of NAME's matches, filtered by the broker."""
 EVERY_MATCH = "match.*.*"
 
 QUORUM_SINCE = (3, 10)
@@ -49,8 +54,8 @@ class QueueSpec:
     """A durable queue: its name, what it is bound to, where the broker sends what it drops."""
 
     name: str
-    bindings: tuple[tuple[str, str], ...] = ()
-    """(exchange, routing key) pairs."""
+    bindings: tuple[tuple, ...] = ()
+    """(exchange, routing key) pairs, or (exchange, routing key, arguments) for a headers exchange."""
     dead_letter: tuple[str, str] | None = None
     """(exchange, routing key or '' to keep the message's own)."""
 
@@ -85,12 +90,23 @@ def archive_queue(match_id: str | None) -> str:
     return f"{PREFIX}.log.match.{match_id}" if match_id else f"{PREFIX}.log.all"
 
 
+def team_queue(team: str) -> str:
+    """The notifier's queue for one team's matches (the name made safe for a queue name)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", team.lower()).strip("-") or "team"
+    return f"{PREFIX}.notify.team.{slug}-{hashlib.sha1(team.encode()).hexdigest()[:6]}"
+
+
+def team_notify_queues(team: str) -> list[QueueSpec]:
+    """The notifier's queue for one team (home or away), bound to the teams' headers exchange."""
+    return consumer_queues(team_queue(team), ((TEAMS_EXCHANGE, "", {"x-match": "any", "home": team, "away": team}),))
+
+
 def retry_queue(queue: str) -> str:
     """The retry queue beside a consumer's queue."""
     return queue + RETRY_SUFFIX
 
 
-def consumer_queues(queue: str, bindings: tuple[tuple[str, str], ...]) -> list[QueueSpec]:
+def consumer_queues(queue: str, bindings: tuple[tuple, ...]) -> list[QueueSpec]:
     """A consumer's queue (bound as given, and to the retry exchange) and its retry queue."""
     return [
         QueueSpec(queue, bindings + ((RETRY_EXCHANGE, queue),), dead_letter=(PARKING_EXCHANGE, "")),
@@ -149,12 +165,14 @@ def declare(connection, queues: list[QueueSpec]) -> TopologyReport:
     broker, version = broker_version(connection)
     report = TopologyReport("quorum" if quorum_supported(broker, version) else "classic", broker)
     channel = connection.channel()
-    for exchange, kind in ((EXCHANGE, "topic"), (PARKING_EXCHANGE, "fanout"), (RETRY_EXCHANGE, "direct")):
+    for exchange, kind in ((EXCHANGE, "topic"), (PARKING_EXCHANGE, "fanout"), (RETRY_EXCHANGE, "direct"),
+                           (TEAMS_EXCHANGE, "headers")):
         channel.exchange_declare(exchange, exchange_type=kind, durable=True)
+    channel.exchange_bind(TEAMS_EXCHANGE, EXCHANGE, routing_key="#")  # every event also goes by its teams
     for spec in [QueueSpec(PARKING_QUEUE, ((PARKING_EXCHANGE, ""),)), *queues]:
         channel = _declare_queue(connection, channel, spec, report)
-        for exchange, key in spec.bindings:
-            channel.queue_bind(spec.name, exchange, routing_key=key)
+        for exchange, key, *arguments in spec.bindings:
+            channel.queue_bind(spec.name, exchange, routing_key=key, arguments=arguments[0] if arguments else None)
     channel.close()
     return report
 

@@ -10,7 +10,14 @@ from pathlib import Path
 from broker.connection import BrokerUnavailable, broker_url, redacted
 from broker.events import EXCHANGE, ID_PATTERN
 from broker.state import state_dir_path
-from broker.topology import TopologyReport, archive_queue, consumer_queues, match_binding, notify_queues
+from broker.topology import (
+    TopologyReport,
+    archive_queue,
+    consumer_queues,
+    match_binding,
+    notify_queues,
+    team_notify_queues,
+)
 from consumers.archive import Archive
 from consumers.dedupe import RecordUnavailable, seen_ids_for
 from consumers.printer import notification_printer
@@ -37,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
     notify = sub.add_parser("notify", help="print the notifications as they arrive")
     add_broker_options(notify)
-    notify.add_argument("--match", help="only this match's events (a binding per match)")
+    follow = notify.add_mutually_exclusive_group()
+    follow.add_argument("--match", help="only this match's events (a binding per match)")
+    follow.add_argument("--team", help="every match of this team, home or away (a headers binding; exact name)")
     notify.add_argument("--show-ids", action="store_true", help="end each line with the event's id")
     notify.add_argument("--events-in", metavar="FILE",
                         help="read events as JSON lines from FILE ('-' for stdin) instead of the broker")
@@ -56,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "match", None) is not None and not re.fullmatch(ID_PATTERN, args.match):
         parser.error("--match: letters, digits, '-' and '_' only")
+    if getattr(args, "team", None) is not None and not args.team.strip():
+        parser.error("--team: a team's name, as the scenario spells it")
     if args.command == "notify" and args.events_in:
         try:
-            return replay(args.events_in, args.match, notification_printer(args.show_ids))
+            return replay(args.events_in, args.match, notification_printer(args.show_ids), args.team)
         except BrokenPipeError:
             return 0  # the reader of our output has gone: nothing left to do
     url = broker_url(args.broker)
@@ -74,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _notify(url: str, args: argparse.Namespace) -> None:
-    queues = notify_queues(args.match)
+    queues = team_notify_queues(args.team) if args.team else notify_queues(args.match)
     try:
         handled = seen_ids_for(queues[0].name, args.state_dir)
     except OSError as error:  # the state folder itself cannot be made

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from broker.events import TEAM_HEADERS
 from consumers.events import CloudEvent, InvalidEvent, parse_event
 
 
-def replay(source: str, match_id: str | None, handle: Callable[[CloudEvent], None]) -> int:
+def replay(source: str, match_id: str | None, handle: Callable[[CloudEvent], None], team: str | None = None) -> int:
     """Hand each event of `source` ('-' for stdin) to `handle`; bad lines are reported and skipped.
+    match_id / team: only that match's events, or only those of matches the team plays in (by the
+    same rule as the broker's headers binding: the event's home or away team).
 
     Returns the exit status: 0, or 2 when the file cannot be read.
     """
@@ -27,7 +30,7 @@ def replay(source: str, match_id: str | None, handle: Callable[[CloudEvent], Non
             except InvalidEvent as error:
                 print(f"{source}: line {number}: skipped, {error}", file=sys.stderr, flush=True)
                 continue
-            if match_id is None or event.subject == match_id:
+            if (match_id is None or event.subject == match_id) and (team is None or team in _teams_of(event)):
                 handle(event)
     except KeyboardInterrupt:
         pass
@@ -35,3 +38,7 @@ def replay(source: str, match_id: str | None, handle: Callable[[CloudEvent], Non
         if stream is not sys.stdin.buffer:
             stream.close()
     return 0
+
+
+def _teams_of(event: CloudEvent) -> tuple:
+    return tuple(event.data.get(side) for side in TEAM_HEADERS)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from broker.events import EXCHANGE
-from broker.topology import PARKING_QUEUE, notify_queue, retry_queue
+from broker.topology import PARKING_QUEUE, notify_queue, retry_queue, team_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
@@ -30,11 +30,14 @@ QUIET_S = 0.5
 STOP_WAIT_S = 10.0
 
 
-def scenario_for_new_match(tmp_path: Path) -> tuple[Path, str]:
-    """The clean goal under a match id no other test uses (its own notifier queue)."""
+def scenario_for_new_match(tmp_path: Path, away: str | None = None) -> tuple[Path, str]:
+    """The clean goal under a match id no other test uses (its own notifier queue); `away`
+    renames the away team."""
     match_id = f"test-{uuid.uuid4().hex[:12]}"
     document = yaml.safe_load((ROOT / "scenarios" / "clean_goal.yaml").read_text())
     document["match"]["id"] = match_id
+    if away:
+        document["match"]["away"] = away
     path = tmp_path / f"{match_id}.yaml"
     path.write_text(yaml.safe_dump(document))
     return path, match_id
@@ -172,3 +175,20 @@ def test_without_a_broker_the_same_notifier_reads_the_camera_through_a_pipe():
     camera.wait()
     assert notifier.returncode == 0 and camera.returncode == 0
     assert headlines(notifier.stdout) == ["KICK-OFF", "GOAL", "FULL TIME"]
+
+
+def test_following_a_team_shows_its_matches_home_or_away_and_no_other(tmp_path, channel):
+    team = f"Team {uuid.uuid4().hex[:8]}"  # a team of the test's own: its queue is new
+    away_game, away_id = scenario_for_new_match(tmp_path, away=team)
+    other_game, other_id = scenario_for_new_match(tmp_path)
+    notifier = Notifier("--team", team)
+    run_scenario(other_game, tmp_path / "other.jsonl")
+    events = run_scenario(away_game, tmp_path / "away.jsonl")
+    settle(notifier, len(events))
+    _, out, _ = notifier.stop()
+    for match_id in (away_id, other_id):
+        delete_match_queue(channel, match_id)
+    channel.queue_delete(team_queue(team))
+    channel.queue_delete(retry_queue(team_queue(team)))
+    assert headlines(out) == expected_lines(events)
+    assert team in out and other_id not in out

@@ -57,6 +57,7 @@ def test_run_publishes_each_event_with_the_contract_properties(bound_queue, tmp_
         assert properties.content_type == CONTENT_TYPE
         assert properties.delivery_mode == 2
         assert properties.message_id == event["id"]
+        assert properties.headers == {"home": "Rovers", "away": "United"}  # for the teams' headers exchange
 
 
 def test_an_unreachable_broker_keeps_the_events_in_the_outbox_and_exits_3_naming_the_url_without_its_password(
