@@ -1,4 +1,5 @@
-"""python -m consumers notify | log (CONTRACT section 1 for notify; log is the project's own)."""
+"""python -m consumers notify | log | webhook | scoreboard (CONTRACT section 1 for notify; the others are the
+project's own)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from consumers.archive import Archive
 from consumers.dedupe import RecordUnavailable, seen_ids_for
 from consumers.printer import notification_printer
 from consumers.replay import replay
+from consumers.scoreboard import run_scoreboard
 from consumers.subscriber import Subscription, consume
+from consumers.webhook import FORMATS, check_target, run_webhook
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -55,7 +58,26 @@ def _parser() -> argparse.ArgumentParser:
     log.add_argument("file", type=Path)
     add_broker_options(log)
     log.add_argument("--match", help="only this match's events (a queue of its own)")
+
+    webhook = sub.add_parser("webhook", help="post each notification as JSON to URL (Slack, Discord, or the event)")
+    webhook.add_argument("url", metavar="URL", type=_webhook_url,
+                         help="the webhook's http(s) URL (a secret: never logged beyond scheme://host/…)")
+    add_broker_options(webhook)
+    webhook.add_argument("--match", help="only this match's events (a queue of its own)")
+    webhook.add_argument("--format", choices=FORMATS, default="slack",
+                         help='slack: {"text": ...} (default); discord: {"content": ...}; event: the whole CloudEvent')
+
+    scoreboard = sub.add_parser("scoreboard", help="the live table of every match (a plain line per update when piped)")
+    add_broker_options(scoreboard)
     return parser
+
+
+def _webhook_url(text: str) -> str:
+    """The URL argument of `webhook`; its error never repeats the URL (it may hold a token)."""
+    try:
+        return check_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "log":
             _archive(url, args)
+        elif args.command == "webhook":
+            run_webhook(url, args.url, args.format, args.match, args.state_dir)
+        elif args.command == "scoreboard":
+            run_scoreboard(url, args.state_dir)
         else:
             _notify(url, args)
     except (BrokerUnavailable, RecordUnavailable) as error:

@@ -90,6 +90,11 @@ class Subscription:
         return self.queues[0].name
 
 
+class Unrecoverable(Exception):
+    """Raised by a handler for a failure no retry can mend (a web hook answering 404): the message
+    is parked at once, with this error as its reason."""
+
+
 class OutputClosed(Exception):
     """The handler's output went away (a pipe closed): stop quietly, leave the rest queued."""
 
@@ -218,6 +223,11 @@ class _Doors:
             self._handle(event)
         except BrokenPipeError:
             raise OutputClosed() from None  # unacknowledged: the message stays for the next consumer
+        except RecordUnavailable:
+            raise  # the handler's own record (an archive) cannot be written: stop, exit 2
+        except Unrecoverable as error:
+            self._park(method, properties, body, f"{error} (not retried)")
+            return
         except Exception as error:  # a handler bug must not loop on one message: retry, then park
             self._retry_or_park(method, properties, body, f"{error.__class__.__name__}: {error}")
             return
