@@ -14,6 +14,7 @@ from broker.state import state_dir_path
 from camera_sim import commands
 from camera_sim.errors import InputError
 from camera_sim.outputs import EventOutputs, open_events_file
+from camera_sim.pictures.store import PICTURES_FOLDER
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -37,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--flush-timeout", type=_non_negative_float, default=FLUSH_TIMEOUT_S, metavar="S",
                              help="at the end, wait this long for the broker's last confirms "
                                   f"(default {FLUSH_TIMEOUT_S:g})")
+        pictures = command.add_mutually_exclusive_group()
+        pictures.add_argument("--pictures", type=Path, metavar="DIR",
+                              help="save each goal / no_goal picture as DIR/<match_id>/<event id>.png "
+                                   "(default: the state folder's pictures/)")
+        pictures.add_argument("--no-pictures", action="store_true", help="save no decision pictures")
 
     run = sub.add_parser("run", help="play a scenario: physics, rendered frames, decisions, events")
     run.add_argument("scenario", type=Path)
@@ -77,6 +83,14 @@ def _outputs(args: argparse.Namespace, match_id: str) -> EventOutputs:
     return EventOutputs(events_file, publisher)
 
 
+def _pictures_dir(args: argparse.Namespace) -> Path | None:
+    """--pictures DIR, else the state folder's pictures/ (--state-dir, $GOALLINE_STATE_DIR, ...);
+    None with --no-pictures."""
+    if args.no_pictures:
+        return None
+    return args.pictures or state_dir_path(args.state_dir) / PICTURES_FOLDER
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0 or value == float("inf"):
@@ -99,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             return commands.render(args.scenario, args.out)
         if args.command == "run":
             return commands.run(args.scenario, lambda match_id: _outputs(args, match_id), realtime=args.realtime,
-                                seed=args.seed)
-        return commands.video(args.clip, args.calib, args.match_id, lambda match_id: _outputs(args, match_id))
+                                seed=args.seed, pictures_dir=_pictures_dir(args))
+        return commands.video(args.clip, args.calib, args.match_id, lambda match_id: _outputs(args, match_id),
+                              pictures_dir=_pictures_dir(args))
     except InputError as error:
         print(error.one_line(), file=sys.stderr)
         return error.exit_status

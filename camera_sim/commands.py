@@ -12,13 +12,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from broker.events import ID_PATTERN, cloud_event
+from camera_sim import laws
 from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
 from camera_sim.matchplay import MatchPlay, clock_text
 from camera_sim.outputs import EventOutputs
+from camera_sim.pictures.draw import draw_decision
+from camera_sim.pictures.scene import scene_of
+from camera_sim.pictures.store import PictureStore
 from camera_sim.pipeline import CameraJudge, LineDecision
 from camera_sim.report import console, print_decisions, print_summary, progress
 from camera_sim.scenario.loader import load_scenario
@@ -33,29 +38,36 @@ CLIP_FOURCC = "mp4v"
 
 
 def run(scenario_path: Path, make_outputs: Callable[[str], EventOutputs], realtime: bool = False,
-        seed: int | None = None) -> int:
-    """Play a scenario: physics, rendered frames, decisions from pixels, events; then a summary."""
+        seed: int | None = None, pictures_dir: Path | None = None) -> int:
+    """Play a scenario: physics, rendered frames, decisions from pixels, events; then a summary.
+
+    pictures_dir: where each decision's picture is saved (None: no pictures).
+    """
     scenario = load_scenario(scenario_path)
+    pictures = PictureStore.open(pictures_dir) if pictures_dir is not None else None
     with make_outputs(scenario.match.id) as outputs:
-        return _run(scenario, outputs, realtime, seed)
+        return _run(scenario, outputs, realtime, seed, pictures)
 
 
-def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | None) -> int:
+def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | None,
+         pictures: PictureStore | None) -> int:
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
     play = MatchPlay.of(scenario)
     _note_idle_cameras(play)
-    decisions = play_scenario(play, outputs, realtime)
+    decisions = play_scenario(play, outputs, realtime, pictures)
     rows = [row for camera in play.recording_cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
     print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}",
                   sorted(rows, key=lambda row: row.incident_index))
     return 0
 
 
-def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False) -> dict[str, list[LineDecision]]:
+def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False,
+                  pictures: PictureStore | None = None) -> dict[str, list[LineDecision]]:
     """Render every camera's frames in match-clock order, judge them, emit events; decisions by camera.
 
-    The events are framed by match_started and match_ended; goal and no_goal carry the score.
+    The events are framed by match_started and match_ended; goal and no_goal carry the score and,
+    with `pictures`, their picture's reference.
     """
     cameras = play.recording_cameras
     judges = {}
@@ -68,7 +80,13 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
 
     def emit(camera, made: list[LineDecision]) -> None:
         for decision in made:
-            _emit_run_decision(play, camera, decision, board, outputs)
+            event = _run_decision_event(play, camera, decision, board)
+            if pictures is not None:
+                # The frame is rendered again (exactly: SimulatedCamera.frame_again) rather than
+                # kept: a no-goal's deepest frame may lie any time before the call is settled.
+                _attach_picture(event, decision, judges[camera.camera_id], camera.frame_again(decision.frame_index),
+                                pictures, play.scenario.geometry.line_width_m)
+            outputs.emit(event)
             decisions[camera.camera_id].append(decision)
 
     outputs.emit(match_event(play, "match_started", board))
@@ -113,16 +131,34 @@ def _frame_schedule(n: int, camera):
         yield camera.match_clock_s(frame_index), n, frame_index
 
 
-def _emit_run_decision(play: MatchPlay, camera, decision: LineDecision, board: Scoreboard,
-                       outputs: EventOutputs) -> None:
-    """Emit a decision of `run` with the match context: the end, the clock, the scorer, the score."""
+def _run_decision_event(play: MatchPlay, camera, decision: LineDecision, board: Scoreboard) -> dict:
+    """The event of a decision of `run` with the match context: the end, the clock, the scorer, the score."""
     clock = camera.match_clock_s(decision.frame_index)
     end = camera.config.goal
     extra = {"goal_end": end, "match_clock": clock_text(clock), "match_time_s": round(clock, 4)}
     if decision.kind == "goal":
         extra["scoring_team"] = play.goal_scorer(end, clock)
         extra["counted"] = board.goal(extra["scoring_team"], end, clock)
-    outputs.emit(decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra | board.as_data()))
+    return decision_event(decision, play.scenario.match.id, play.wall_time(clock), extra | board.as_data())
+
+
+def _attach_picture(event: dict, decision: LineDecision, judge: CameraJudge, frame: np.ndarray | None,
+                    pictures: PictureStore, line_width_m: float) -> None:
+    """Draw the decision's picture from `frame` (the frame of event["data"]["frame"]), save it
+    named by the event's id and add its reference to the event's data as `picture`. The id is
+    derived from the decision alone (broker.events.event_id), never from data, so adding the
+    reference leaves it as it was. A picture that cannot be made or written is said on stderr;
+    the event goes out without it (pictures are an extra, the call is not)."""
+    where = f"{decision.kind} at frame {decision.frame_index} of {decision.camera_id}"
+    scene = None if frame is None else scene_of(decision, judge.goal_line, judge.frame_shift_px(frame),
+                                                judge.ball_radius_m, line_width_m)
+    if scene is None:
+        console.print(f"warning: no picture of the {where} (no frame or no measured circle)", highlight=False)
+        return
+    try:
+        event["data"]["picture"] = pictures.save(event["subject"], event["id"], draw_decision(frame, scene).image)
+    except OSError as error:
+        console.print(f"warning: the picture of the {where} could not be written ({error})", highlight=False)
 
 
 def match_event(play: MatchPlay, kind: str, board: Scoreboard) -> dict:
@@ -170,8 +206,11 @@ def default_calibration_path(clip: Path) -> Path:
 
 
 def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
-          make_outputs: Callable[[str], EventOutputs]) -> int:
-    """Judge a recorded clip with the same detection and decision code as `run`."""
+          make_outputs: Callable[[str], EventOutputs], pictures_dir: Path | None = None) -> int:
+    """Judge a recorded clip with the same detection and decision code as `run`.
+
+    pictures_dir: where each decision's picture is saved (None: no pictures).
+    """
     if not clip_path.is_file():
         raise InputError(clip_path, "", "no such file" if not clip_path.exists() else "is not a file")
     calib_path = calib_path or default_calibration_path(clip_path)
@@ -182,10 +221,11 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     if match_id is not None and not re.fullmatch(ID_PATTERN, match_id):
         raise InputError("--match-id", "", "1 to 64 letters, digits, '-' or '_', starting with a letter or digit "
                                            "(it is part of routing keys)")
+    pictures = PictureStore.open(pictures_dir) if pictures_dir is not None else None
     judge = CameraJudge(camera_id, calibration, learn_background(clip.sample(BACKGROUND_SAMPLES)), clip.fps)
     match_id = match_id or camera_id
     with make_outputs(match_id) as outputs:
-        return _judge_clip(clip, judge, match_id, outputs)
+        return _judge_clip(clip, judge, match_id, outputs, pictures)
 
 
 def _check_line_crosses_frame(calibration: Calibration, frame_size: tuple[int, int], calib_path: Path) -> None:
@@ -199,12 +239,19 @@ def _check_line_crosses_frame(calibration: Calibration, frame_size: tuple[int, i
                                                   "(a calibration for another clip size?)")
 
 
-def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: EventOutputs) -> int:
+def _judge_clip(clip: ClipSource, judge: CameraJudge, match_id: str, outputs: EventOutputs,
+                pictures: PictureStore | None = None) -> int:
     made: list[dict] = []
 
     def emit(decisions: list[LineDecision]) -> None:
         for decision in decisions:
             event = decision_event(decision, match_id, datetime.now(timezone.utc), {})
+            if pictures is not None:
+                # The frame is read again from the clip rather than kept: a no-goal's deepest
+                # frame may lie any time before the call is settled. A calibration has no line
+                # width: Law 1's 12 cm for the sketch.
+                _attach_picture(event, decision, judge, clip.frame_at(decision.frame_index), pictures,
+                                laws.LINE_WIDTH_M)
             outputs.emit(event)
             made.append(event["data"] | {"kind": decision.kind})
 

@@ -46,7 +46,12 @@ shot moves over a metre between frames); farther away it is a new appearance."""
 
 @dataclass(frozen=True)
 class LineDecision:
-    """A goal-line call with its times and its margin in pixels and metres."""
+    """A goal-line call with its times and its margin in pixels and metres.
+
+    ball_frame, ball_centre_px, ball_radius_px: the detection's circle that shows the call, in
+    background (calibration) pixels: frame_index's own measurement, or the measured frame nearest
+    it when the ball was hidden there (evidence "interpolated"). For pictures; no decision uses them.
+    """
 
     kind: str
     camera_id: str
@@ -60,6 +65,9 @@ class LineDecision:
     confidence: float
     evidence: str
     hidden_frames: int
+    ball_frame: int | None = None
+    ball_centre_px: tuple[float, float] | None = None
+    ball_radius_px: float | None = None
 
 
 @dataclass
@@ -128,7 +136,8 @@ class CameraJudge:
 
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineCall]:
         distance = self.goal_line.signed_distance_px((found.x_px, found.y_px))
-        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held)
+        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held,
+                                    centre_px=(found.x_px, found.y_px))
         return self._after_goal_dead_time(watch, calls)
 
     def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
@@ -211,4 +220,13 @@ class CameraJudge:
             confidence=call.confidence,
             evidence=call.evidence,
             hidden_frames=call.hidden_frames,
+            ball_frame=call.seen_frame,
+            ball_centre_px=call.seen_centre_px,
+            ball_radius_px=call.seen_radius_px,
         )
+
+    def frame_shift_px(self, frame: np.ndarray) -> tuple[float, float]:
+        """How far this frame's content is displaced from the background (camera shake; (0, 0) on
+        a steady clip): the calibration's line and the measured circles, which are in background
+        pixels, show in the frame that much further on. The same measurement `process` makes."""
+        return self.aligner.measure(frame).shift_px

@@ -94,15 +94,22 @@ class FrameRenderer:
         self._rng = np.random.default_rng(seed + 2)
         shape = scene.colour.shape
         self._noise = [_noise_frame(rng, conditions.noise_sigma, shape) for _ in range(NOISE_BANK_SIZE)]
+        self.last_noise_bank = 0
         self._noisy_backgrounds = [np.clip(self.layers.colour + n, 0, 255).astype(np.uint8) for n in self._noise]
         self.pixel_angle = 1.0 / camera.focal_px
         self._net_colour = (NET_BGR * conditions.lighting).astype(np.float32)
 
-    def render(self, content: FrameContent | np.ndarray) -> np.ndarray:
-        """A frame showing `content` (or just the match ball at the given (S, 3) exposure positions)."""
+    def render(self, content: FrameContent | np.ndarray, noise_bank: int | None = None) -> np.ndarray:
+        """A frame showing `content` (or just the match ball at the given (S, 3) exposure positions).
+
+        noise_bank: the pre-drawn noise to use; None draws one at random (`last_noise_bank` then
+        says which). Given the bank a frame had, the same content renders to the same frame again,
+        and the stream's random draws are left as they were.
+        """
         if not isinstance(content, FrameContent):
             content = FrameContent(np.asarray(content, np.float64).reshape(-1, 3))
-        bank = int(self._rng.integers(NOISE_BANK_SIZE))
+        bank = int(self._rng.integers(NOISE_BANK_SIZE)) if noise_bank is None else noise_bank
+        self.last_noise_bank = bank
         frame = self._noisy_backgrounds[bank].copy()
         ball = self._blur_samples(content.ball_exposure_m)
         for box in _merged(self._boxes(content, ball)):

@@ -43,6 +43,7 @@ RECENT_SAMPLES = 256
 """Frames kept of the current approach: all of its time near the line at 500 frames/s."""
 
 Evidence = Literal["measured", "interpolated", "partly_hidden"]
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class LineCall:
     A goal is also "interpolated" (hidden_frames 0) when the ball was wholly over only between
     frames: a fast impact whose deepest point comes from the approach and rebound lines.
     hidden_frames: frames without a measurement in the stretch that decided the call.
+    seen_frame, seen_centre_px, seen_radius_px: the measured circle that shows the call (for its
+    picture; never used to decide): frame_index's own when that frame was measured, else the
+    measured frame nearest it (a hidden or between-frames crossing). The centre is the caller's
+    (observe's centre_px); None when it gave none.
     """
 
     kind: Literal["goal", "no_goal"]
@@ -74,6 +79,9 @@ class LineCall:
     confidence: float = MAX_CONFIDENCE
     evidence: Evidence = "measured"
     hidden_frames: int = 0
+    seen_frame: int | None = None
+    seen_centre_px: Point | None = None
+    seen_radius_px: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,12 @@ class _Sample:
     margin_px: float
     radius_px: float
     radius_held: bool = False
+    centre_px: Point | None = None
+    """Carried through to the call's picture only."""
+
+    def seen(self) -> dict:
+        """The LineCall fields naming this sample as the circle that shows the call."""
+        return {"seen_frame": self.frame_index, "seen_centre_px": self.centre_px, "seen_radius_px": self.radius_px}
 
     @property
     def sigma_px(self) -> float:
@@ -115,9 +129,13 @@ class CrossingJudge:
         self._recent: deque[_Sample] = deque(maxlen=RECENT_SAMPLES)  # the latest measured frames of this approach
 
     def observe(self, frame_index: int, centre_distance_px: float, radius_px: float,
-                radius_held: bool = False) -> list[LineCall]:
-        """One measured frame: the ball centre's signed distance from the line and its radius."""
-        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held)
+                radius_held: bool = False, centre_px: Point | None = None) -> list[LineCall]:
+        """One measured frame: the ball centre's signed distance from the line and its radius.
+
+        centre_px: where the centre is in the image, passed through to the calls (their pictures);
+        the decision uses the distance only.
+        """
+        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held, centre_px)
         leading_px = centre_distance_px + radius_px
         self._recent.append(sample)
         if self._wholly_over:
@@ -159,12 +177,14 @@ class CrossingJudge:
         hidden = first.frame_index - before.frame_index - 1
         if hidden == 0:
             return LineCall("goal", first.frame_index, first.margin_px, first.radius_px, crossing, decided_frame,
-                            confidence)
+                            confidence, **first.seen())
         frame = min(math.floor(crossing) + 1, first.frame_index)
         share = (frame - before.frame_index) / (first.frame_index - before.frame_index)
         margin = before.margin_px + share * (first.margin_px - before.margin_px)
         radius = before.radius_px + share * (first.radius_px - before.radius_px)
-        return LineCall("goal", frame, margin, radius, crossing, decided_frame, confidence, "interpolated", hidden)
+        nearest = before if frame - before.frame_index < first.frame_index - frame else first
+        return LineCall("goal", frame, margin, radius, crossing, decided_frame, confidence, "interpolated", hidden,
+                        **nearest.seen())
 
     def _part_over(self, sample: _Sample) -> None:
         self._out_frames = 0
@@ -195,7 +215,8 @@ class CrossingJudge:
         # The deepest moment may have been hidden: trust the call in proportion to what was seen.
         confidence = 0.5 + (confidence_of(deepest.margin_px, deepest.sigma_px) - 0.5) * seen / span
         return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,
-                         round(confidence, 4), "measured" if hidden == 0 else "partly_hidden", hidden)]
+                         round(confidence, 4), "measured" if hidden == 0 else "partly_hidden", hidden,
+                         **deepest.seen())]
 
     def _impact_goal(self, decided_frame: int) -> LineCall | None:
         """A goal between frames: the approach and rebound lines either side of the deepest frame
@@ -211,9 +232,11 @@ class CrossingJudge:
         if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - recent[k].margin_px > IMPACT_MIN_SIGMAS * sigma:
             return None
         crossing = first_frame - first_margin / slope
+        frame = math.floor(crossing) + 1
+        nearest = min(recent, key=lambda s: abs(s.frame_index - frame))
         # No frame shows the ball over: the call reports the deepest point the lines reach.
-        return LineCall("goal", math.floor(crossing) + 1, apex_px, recent[k].radius_px, crossing, decided_frame,
-                        confidence_of(apex_px, sigma), "interpolated", 0)
+        return LineCall("goal", frame, apex_px, recent[k].radius_px, crossing, decided_frame,
+                        confidence_of(apex_px, sigma), "interpolated", 0, **nearest.seen())
 
     def _watch_return(self, leading_px: float) -> None:
         self._out_frames = self._out_frames + 1 if leading_px < 0 else 0

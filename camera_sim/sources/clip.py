@@ -58,6 +58,27 @@ class ClipSource:
                 self.path, f"frame {index}", f"the clip ends after {index} of the {self.announced_frames} frames it announces (cut short or corrupt)"
             )
 
+    def frame_at(self, frame_index: int) -> np.ndarray | None:
+        """One frame read again (its picture after a decision), by a capture of its own, so the
+        stream being judged reads on undisturbed; None if the clip has no such frame.
+
+        Seeks (exact for the clips OpenCV writes, tested), and reads from the start instead when
+        the decoder says it landed elsewhere. One frame is held at a time."""
+        capture = self._open()
+        try:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
+            ok, frame = capture.read()
+            if not ok or frame is None or int(capture.get(cv2.CAP_PROP_POS_FRAMES)) != frame_index + 1:
+                capture.release()
+                capture, frame = self._open(), None
+                for _ in range(frame_index + 1):
+                    ok, frame = capture.read()
+                    if not ok:
+                        return None
+        finally:
+            capture.release()
+        return None if frame is None else self._as_bgr(frame, frame_index)
+
     def sample(self, count: int) -> list[np.ndarray]:
         """Frames spread over the clip (seeking), or its first ones when the length is unknown."""
         capture = self._open()

@@ -46,6 +46,8 @@ class SimulatedCamera:
         seed = scenario.seed * 1000 + scenario.cameras.index(camera)
         self._scenario, self._seed = scenario, seed
         self._renderer: FrameRenderer | None = None
+        self._noise_banks = np.zeros(self.frame_count, np.uint8)
+        """The noise bank each frame was rendered with (a byte a frame), to render it again exactly."""
         self._render_args = (self.pinhole, goal_frame_of(scenario.geometry), scenario.conditions, seed)
 
     @property
@@ -84,7 +86,14 @@ class SimulatedCamera:
 
     def render_frame(self, frame_index: int) -> np.ndarray:
         """Render one frame, (H, W, 3) uint8 BGR, the ball smeared over the exposure."""
-        return self.renderer.render(self.content(frame_index))
+        frame = self.renderer.render(self.content(frame_index))
+        self._noise_banks[frame_index] = self.renderer.last_noise_bank
+        return frame
+
+    def frame_again(self, frame_index: int) -> np.ndarray:
+        """A frame already rendered by render_frame, rendered again pixel for pixel (its picture
+        after a decision), without disturbing the noise of the frames still to come."""
+        return self.renderer.render(self.content(frame_index), noise_bank=int(self._noise_banks[frame_index]))
 
     def content(self, frame_index: int) -> FrameContent:
         """What the camera sees move in a frame, and what happens to its picture then."""
