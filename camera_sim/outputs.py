@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from broker.connection import BrokerUnavailable
 from camera_sim.errors import InputError
+
+
+DECISION_TYPES = ("goalline.goal", "goalline.no_goal")
 
 
 class Publisher(Protocol):
@@ -39,7 +43,12 @@ class EventOutputs:
 
     def emit(self, event: dict) -> None:
         """Publish the event (into the durable outbox first), then write the very same bytes to
-        the file and stdout. A reader of stdout that goes away ends stdout, not the match."""
+        the file and stdout. A reader of stdout that goes away ends stdout, not the match.
+
+        A goal or no_goal gets data.decided_at, the wall clock as it leaves the camera (UTC, ms):
+        what the referee's-watch delay is measured from (the event's `time` is the match's clock)."""
+        if event.get("type") in DECISION_TYPES:
+            event["data"]["decided_at"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         line = json.dumps(event, separators=(",", ":"))
         if self._publisher:
             self._publisher.publish(event, line.encode("utf-8"))

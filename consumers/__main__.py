@@ -28,6 +28,10 @@ from consumers.subscriber import Subscription, consume
 from consumers.webhook import FORMATS, check_target, run_webhook
 
 
+DEFAULT_WEB_PORT = 8000
+MAX_PORT = 65535
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Usage errors in one line on stderr with exit 2."""
 
@@ -69,7 +73,22 @@ def _parser() -> argparse.ArgumentParser:
 
     scoreboard = sub.add_parser("scoreboard", help="the live table of every match (a plain line per update when piped)")
     add_broker_options(scoreboard)
+
+    web = sub.add_parser("web", help="the live web view: scoreboard, notifications, pictures, referee's watch")
+    add_broker_options(web)
+    web.add_argument("--port", type=_port, default=DEFAULT_WEB_PORT, help=f"default {DEFAULT_WEB_PORT}")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only)")
+    web.add_argument("--pictures", type=Path,
+                     help="the camera side's decision pictures (default: <state folder>/pictures)")
     return parser
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be 1-{MAX_PORT}")
+    return value
 
 
 def _webhook_url(text: str) -> str:
@@ -102,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             run_webhook(url, args.url, args.format, args.match, args.state_dir)
         elif args.command == "scoreboard":
             run_scoreboard(url, args.state_dir)
+        elif args.command == "web":
+            from consumers.web import run_web  # FastAPI and uvicorn load only for the web view
+            run_web(url, args.host, args.port, args.state_dir, args.pictures)
         else:
             _notify(url, args)
     except (BrokerUnavailable, RecordUnavailable) as error:
