@@ -34,7 +34,6 @@ from broker.log_line import Log, log_to_stderr
 from broker.state import state_dir_path
 from broker.topology import PREFIX, TopologyReport, consumer_queues, match_binding
 from consumers.archive import Archive
-from consumers.dedupe import RecordUnavailable
 from consumers.events import CloudEvent, InvalidEvent, parse_event
 from consumers.subscriber import Subscription, consume
 from consumers.web_state import WebState
@@ -56,8 +55,8 @@ class Hub:
     """The state and the browsers listening: the consumer thread applies events, the server's
     loop fans each message out to every open stream."""
 
-    def __init__(self, journal: Archive, log: Log):
-        self.state, self.journal, self.log = WebState(), journal, log
+    def __init__(self, journal: Archive):
+        self.state, self.journal = WebState(), journal
         self.loop: asyncio.AbstractEventLoop | None = None
         self.listeners: set[asyncio.Queue] = set()
         self._lock = threading.Lock()
@@ -164,7 +163,7 @@ def run_web(broker: str, host: str, port: int, state_dir: Path | None, pictures:
     """Serve until SIGINT / SIGTERM. RecordUnavailable if the journal cannot be kept."""
     folder = state_dir_path(state_dir)
     journal = Archive(folder / "web" / f"{WEB_QUEUE}.jsonl")
-    hub = Hub(journal, log)
+    hub = Hub(journal)
     subscription = Subscription(consumer_queues(WEB_QUEUE, ((EXCHANGE, match_binding(None)),)), journal.handled)
 
     def start_consumer(stop: threading.Event) -> threading.Thread:
@@ -222,5 +221,3 @@ def _announce_when_started(server: uvicorn.Server, host: str, port: int, log: Lo
     if server.started:
         log(f"serving on http://{host}:{port}")
 
-
-__all__ = ["run_web", "RecordUnavailable"]

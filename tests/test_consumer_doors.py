@@ -92,7 +92,8 @@ def consumers(channel):
 
 def publish(channel, event: dict, **properties) -> None:
     properties = {"content_type": CONTENT_TYPE, "delivery_mode": 2, "message_id": event["id"], **properties}
-    channel.basic_publish(EXCHANGE, routing_key(event["subject"], "goal"), json.dumps(event).encode(),
+    channel.basic_publish(EXCHANGE, routing_key(event["subject"], event["type"].removeprefix("goalline.")),
+                          json.dumps(event).encode(),
                           pika.BasicProperties(**properties))
 
 

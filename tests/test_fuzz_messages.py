@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broker.events import CONTENT_TYPE, EXCHANGE
-from broker.topology import PARKING_QUEUE, consumer_queues, match_binding, retry_queue
+from broker.topology import consumer_queues, match_binding, retry_queue
 from consumers.dedupe import HandledIds
 from consumers.events import MAX_BODY_BYTES, InvalidEvent
-from consumers.subscriber import QUEUE_HEADER, REASON_HEADER, RetryPolicy, Subscription, consume, parse_message
-from test_consumer_doors import BROKER_URL, goal_event
+from consumers.subscriber import REASON_HEADER, RetryPolicy, Subscription, consume, parse_message
+from test_consumer_doors import BROKER_URL, goal_event, parked_from
 
 FUZZ_EXAMPLES = 300
 """Batches tried (each of 1-6 bad messages and 1-3 valid events): about 1,500 messages a run."""
@@ -168,16 +168,6 @@ def test_every_message_is_handled_once_or_parked_with_a_reason_and_no_valid_even
 
 def test_every_fuzzed_message_that_was_parked_is_in_the_parking_queue_with_its_reason(fuzzed):
     consumer, channel = fuzzed
-    reasons = []
-    unrelated = []
-    while (message := channel.basic_get(PARKING_QUEUE))[0] is not None:
-        method, properties, _ = message
-        if (properties.headers or {}).get(QUEUE_HEADER) == consumer.queue:
-            reasons.append(properties.headers[REASON_HEADER])
-            channel.basic_ack(method.delivery_tag)
-        else:
-            unrelated.append(method.delivery_tag)
-    for tag in unrelated:
-        channel.basic_nack(tag, requeue=True)
+    reasons = [properties.headers[REASON_HEADER] for properties, _ in parked_from(channel, consumer.queue)]
     assert len(reasons) == len(consumer.parked) > 0
     assert all(reason.strip() for reason in reasons)

@@ -20,12 +20,13 @@ from pathlib import Path
 import pika
 import pytest
 
-from broker.events import CONTENT_TYPE, EXCHANGE, cloud_event, routing_key
-from broker.topology import PARKING_QUEUE, retry_queue
+from broker.events import cloud_event
+from broker.topology import retry_queue
 from consumers.__main__ import main
 from consumers.events import parse_event
-from consumers.subscriber import QUEUE_HEADER, REASON_HEADER, RetryPolicy
+from consumers.subscriber import REASON_HEADER, RetryPolicy
 from consumers.webhook import payload, run_webhook, webhook_queue
+from test_consumer_doors import parked_from, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_URL = "amqp://guest:guest@localhost:5672/%2F"
@@ -159,27 +160,6 @@ def start(started, tmp_path, answer=lambda post: (200, "ok"), path: str = "/hook
     webhook = Webhook(url or hook.url(path), f"hook-{uuid.uuid4().hex[:12]}", tmp_path / "state")
     started["webhooks"].append(webhook)
     return hook, webhook
-
-
-def publish(channel, event: dict) -> None:
-    channel.basic_publish(EXCHANGE, routing_key(event["subject"], event["type"].removeprefix("goalline.")),
-                          json.dumps(event).encode(),
-                          pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=2, message_id=event["id"]))
-
-
-def parked_from(channel, queue: str) -> list[tuple]:
-    """Messages in the parking queue that came from `queue` (others are left there)."""
-    ours, others = [], []
-    while (message := channel.basic_get(PARKING_QUEUE))[0] is not None:
-        method, properties, body = message
-        if (properties.headers or {}).get(QUEUE_HEADER) == queue:
-            ours.append((properties, body))
-            channel.basic_ack(method.delivery_tag)
-        else:
-            others.append(method.delivery_tag)
-    for tag in others:
-        channel.basic_nack(tag, requeue=True)
-    return ours
 
 
 def test_each_notification_arrives_once_in_the_slack_shape(tmp_path, channel, started):
