@@ -539,7 +539,7 @@ def write_csv(outcomes: list[Outcome], path: Path) -> None:
         writer.writerow(["case_id", "class", "fps", "resolution", "true_kind", "decided_kinds", "true_frame",
                          "decided_frames", "true_margin_mm", "decided_margins_mm", "true_margin_at_decided_frame_mm",
                          "deepest_margin_mm", "right", "frame_error", "margin_error_mm", "frames_wholly_over",
-                         "speed_mps", "beyond_one_camera", "evidence", "confidence", "reason"])
+                         "speed_mps", "outside_mouth", "evidence", "confidence", "reason"])
         for o in outcomes:
             m = o.true_margin_at_decision_m
             writer.writerow([
@@ -551,7 +551,7 @@ def write_csv(outcomes: list[Outcome], path: Path) -> None:
                 "" if m is None else f"{m * 1000:.2f}", f"{o.truth.deepest_margin_m * 1000:.2f}",
                 "yes" if o.right else "no", "" if o.frame_error is None else o.frame_error,
                 "" if o.margin_error_mm is None else f"{o.margin_error_mm:.2f}", o.frames.frames_over,
-                f"{o.truth.speed_mps:.2f}", "yes" if o.expected.beyond_one_camera else "",
+                f"{o.truth.speed_mps:.2f}", "yes" if o.expected.outside_mouth else "",
                 " ".join(str(getattr(d, "evidence", "")) for d in o.decisions),
                 " ".join(f"{getattr(d, 'confidence', float('nan')):.4f}" for d in o.decisions), o.reason])
 

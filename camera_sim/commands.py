@@ -19,6 +19,7 @@ from camera_sim import laws
 from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
+from camera_sim.expectations import missed_expectations
 from camera_sim.matchplay import MatchPlay, clock_text
 from camera_sim.outputs import EventOutputs
 from camera_sim.pictures.draw import draw_decision
@@ -29,7 +30,7 @@ from camera_sim.report import console, print_decisions, print_summary, progress
 from camera_sim.scenario.loader import load_scenario
 from camera_sim.scenario.schema import Scenario
 from camera_sim.scoreboard import Scoreboard
-from camera_sim.sources.calibration import Calibration, load_calibration, write_calibration
+from camera_sim.sources.calibration import Calibration, check_mouth, load_calibration, write_calibration
 from camera_sim.sources.clip import ClipSource
 from camera_sim.truth_check import summary_rows
 
@@ -59,7 +60,10 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
     rows = [row for camera in play.recording_cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
     print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}",
                   sorted(rows, key=lambda row: row.incident_index))
-    return 0
+    missed = missed_expectations(play, decisions)
+    for line in missed:
+        console.print(f"expectation missed: {line}", highlight=False)
+    return 1 if missed else 0
 
 
 def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False,
@@ -217,6 +221,7 @@ def video(clip_path: Path, calib_path: Path | None, match_id: str | None,
     calibration: Calibration = load_calibration(calib_path)
     clip = ClipSource(clip_path, calibration.fps)
     _check_line_crosses_frame(calibration, clip.frame_size, calib_path)
+    check_mouth(calibration, clip.frame_size, calib_path)
     camera_id = _identifier(clip_path.stem)
     if match_id is not None and not re.fullmatch(ID_PATTERN, match_id):
         raise InputError("--match-id", "", "1 to 64 letters, digits, '-' or '_', starting with a letter or digit "

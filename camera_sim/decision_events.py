@@ -25,6 +25,12 @@ def decision_data(decision: LineDecision, match_id: str) -> dict:
     }
     if decision.crossing_time_s is not None:
         data["crossing_video_time_s"] = round(decision.crossing_time_s, 6)
+    data["in_mouth"] = decision.in_mouth
+    if decision.reason is not None:
+        data["reason"] = decision.reason
+    place = decision.placement
+    if place is not None and place.x_m is not None:
+        data["goal_plane_m"] = {"x": round(place.x_m, 3), "z": round(place.z_m, 3), "sigma": round(place.sigma_m, 3)}
     return data
 
 

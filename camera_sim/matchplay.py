@@ -28,7 +28,8 @@ class ExpectedCall:
     """Truth margin in that frame."""
     first_frame: int
     last_frame: int
-    beyond_one_camera: bool
+    outside_mouth: bool
+    """The whole ball crossed the line, but only wide of the posts or over the bar: a no-goal."""
 
 
 @dataclass
@@ -77,7 +78,7 @@ class MatchPlay:
                 margin = float(trajectory.position_at(t)[1] - radius)
             calls.append(ExpectedCall(segment.incident_index, camera.camera_id, truth.expected, frame, margin,
                                       segment.first_frame, segment.first_frame + segment.frame_count - 1,
-                                      truth.beyond_one_camera))
+                                      truth.outside_mouth))
         return calls
 
     @property

@@ -5,7 +5,8 @@ It sees frames and the calibration only, never the simulator's state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from camera_sim.decide.crossing import CrossingJudge, LineCall
 from camera_sim.detect.alignment import FrameAlignment
 from camera_sim.detect.background import Background
 from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
+from camera_sim.goal_mouth import MouthView, Placement
 from camera_sim.sources.calibration import Calibration
 from camera_sim.track.kalman import BallTrack
 
@@ -42,6 +44,14 @@ MAX_BALL_SPEED_MPS = 45.0
 """Faster than the hardest shots measured (about 130 km/h = 36 m/s): a ball found by a whole-frame
 search within this much motion of the track's prediction continues the track (at 25 frames/s a
 shot moves over a metre between frames); farther away it is a new appearance."""
+PLACEMENT_SIGHTINGS = 12
+"""The crossing is placed in the goal mouth from up to 12 fully measured frames either side of it..."""
+PLACEMENT_REACH_S = 0.1
+"""...within 0.1 s of it. A straight line in time through them averages one frame's radius noise
+(2-3 % of the distance) down to about 0.5 %; a bounce at the line bends the path it assumes, so a
+no-goal's placement after a bounce is rougher (known limit, README)."""
+SIGHTINGS_KEPT = 64
+"""Measured frames a watch remembers for placing its ball's crossing."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,26 @@ class LineDecision:
     ball_frame: int | None = None
     ball_centre_px: tuple[float, float] | None = None
     ball_radius_px: float | None = None
+    placement: Placement | None = None
+    """Where the ball crossed the goal plane (goal frame, m) and whether that is in the mouth;
+    None when the calibration does not locate the mouth or no frame near the call measured the ball."""
+    reason: str | None = None
+    """Why a no-goal was called although the whole ball crossed the line: "outside_mouth" (wide or
+    over the bar) or "mouth_uncertain" (too near a post or the bar to tell: never a goal)."""
+
+    @property
+    def in_mouth(self) -> bool | None:
+        """Between the posts and under the bar (True), outside (False), or unknown (None)."""
+        return None if self.placement is None else self.placement.in_mouth
+
+
+@dataclass(frozen=True)
+class _Sighting:
+    """A frame in which the ball's rim was measured all round (its radius too)."""
+
+    frame_index: int
+    centre_px: tuple[float, float]
+    radius_px: float
 
 
 @dataclass
@@ -76,6 +106,14 @@ class _Watch:
 
     track: BallTrack
     judge: CrossingJudge
+    sightings: deque[_Sighting] = field(default_factory=lambda: deque(maxlen=SIGHTINGS_KEPT))
+
+    def sightings_round(self, frame: float, reach_frames: float) -> list[tuple[int, tuple[float, float], float]]:
+        """Up to PLACEMENT_SIGHTINGS measured frames on each side of `frame`, within `reach_frames`."""
+        near = [s for s in self.sightings if abs(s.frame_index - frame) <= reach_frames]
+        before = [s for s in near if s.frame_index <= frame][-PLACEMENT_SIGHTINGS:]
+        after = [s for s in near if s.frame_index > frame][:PLACEMENT_SIGHTINGS]
+        return [(s.frame_index, s.centre_px, s.radius_px) for s in before + after]
 
 
 def _near(first: _Watch, second: _Watch, radii: float) -> bool:
@@ -95,6 +133,10 @@ class CameraJudge:
         self.fps = fps
         self.ball_radius_m = calibration.ball_diameter_m / 2
         self.goal_line = calibration.line()
+        self.cuts = frozenset(calibration.cuts)
+        height, width = background.image.shape[:2]
+        self.mouth: MouthView | None = calibration.mouth_view((width, height))
+        self.placement_reach_frames = max(1.0, PLACEMENT_REACH_S * fps)
         self.detector = BallDetector(background, self.goal_line)
         self.aligner = background.aligner()
         self.watches: list[_Watch] = []
@@ -113,17 +155,17 @@ class CameraJudge:
 
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
+        decisions: list[LineDecision] = self.finish() if frame_index in self.cuts else []
         self.last_frame = frame_index
         self.detector.next_frame()
         alignment = self.aligner.measure(frame)
-        calls: list[LineCall] = []
         for watch in list(self.watches):
             found = self._follow(watch, frame, alignment)
             if found is not None:
-                calls += self._observe(watch, frame_index, found)
+                decisions += self._observe(watch, frame_index, found)
             elif watch.track.misses > self.memory_frames:  # out of view, not just hidden for a moment
                 self.watches.remove(watch)
-                calls += self._after_goal_dead_time(watch, watch.judge.ball_lost(frame_index))
+                decisions += self._decisions(watch, watch.judge.ball_lost(frame_index))
         self._drop_duplicates()
         if len(self.watches) < MAX_BALLS and (not self.watches or frame_index >= self._next_search):
             self._next_search = frame_index + self.search_every_frames
@@ -131,14 +173,20 @@ class CameraJudge:
             if found is not None:
                 watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px), CrossingJudge())
                 self.watches.append(watch)
-                calls += self._observe(watch, frame_index, found)
-        return [self._decision(call) for call in calls]
+                decisions += self._observe(watch, frame_index, found)
+        return decisions
 
-    def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineCall]:
-        distance = self.goal_line.signed_distance_px((found.x_px, found.y_px))
-        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held,
-                                    centre_px=(found.x_px, found.y_px))
-        return self._after_goal_dead_time(watch, calls)
+    def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineDecision]:
+        centre = (found.x_px, found.y_px)
+        if not found.radius_held:
+            watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
+        distance = self.goal_line.signed_distance_px(centre)
+        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre)
+        return self._decisions(watch, calls)
+
+    def _decisions(self, watch: _Watch, calls: list[LineCall]) -> list[LineDecision]:
+        """The watch's calls that stand after the dead time, as decisions placed in the mouth."""
+        return [self._decision(call, watch) for call in self._after_goal_dead_time(watch, calls)]
 
     def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
         """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or any
@@ -156,11 +204,12 @@ class CameraJudge:
         return calls
 
     def finish(self) -> list[LineDecision]:
-        """End of the stream: settle what is pending."""
-        calls = [call for watch in self.watches
-                 for call in self._after_goal_dead_time(watch, watch.judge.ball_lost(self.last_frame))]
+        """End of the stream, or a cut in it (the next frame shows another moment): settle what
+        is pending and follow no ball across."""
+        decisions = [decision for watch in self.watches
+                     for decision in self._decisions(watch, watch.judge.ball_lost(self.last_frame))]
         self.watches = []
-        return [self._decision(call) for call in calls]
+        return decisions
 
     def _acquire(self, frame: np.ndarray, alignment: FrameAlignment,
                  ignore: _Watch | None = None, radius_px: float | None = None) -> BallMeasurement | None:
@@ -205,9 +254,11 @@ class CameraJudge:
             self.known_radius_px = track.radius_px
         return found
 
-    def _decision(self, call: LineCall) -> LineDecision:
+    def _decision(self, call: LineCall, watch: _Watch) -> LineDecision:
+        """The call in metres and seconds, placed in the goal mouth: a goal outside it, or too
+        near a post or the bar to tell, is a no-goal with its reason (Law 10)."""
         metres_per_px = self.ball_radius_m / call.radius_px
-        return LineDecision(
+        decision = LineDecision(
             kind=call.kind,
             camera_id=self.camera_id,
             frame_index=call.frame_index,
@@ -223,7 +274,21 @@ class CameraJudge:
             ball_frame=call.seen_frame,
             ball_centre_px=call.seen_centre_px,
             ball_radius_px=call.seen_radius_px,
+            placement=self._placement(call, watch),
         )
+        if decision.kind == "goal" and decision.placement is not None and not decision.placement.in_mouth:
+            return replace(decision, kind="no_goal", reason=decision.placement.verdict)
+        return decision
+
+    def _placement(self, call: LineCall, watch: _Watch) -> Placement | None:
+        """Where the call's ball crossed (goal) or came deepest (no-goal) in the goal plane."""
+        if self.mouth is None:
+            return None
+        at = call.crossing_frame if call.crossing_frame is not None else call.frame_index
+        sightings = watch.sightings_round(at, self.placement_reach_frames)
+        if not sightings:
+            return Placement.unseen()
+        return self.mouth.place(sightings, at, self.ball_radius_m, 1 / self.fps)
 
     def frame_shift_px(self, frame: np.ndarray) -> tuple[float, float]:
         """How far this frame's content is displaced from the background (camera shake; (0, 0) on

@@ -35,7 +35,8 @@ def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> S
     margin = " ".join(f"{d.margin_m * 1000:+.0f}" for d in decisions) or "-"
     true_frame = "-" if expected.frame_index is None else str(expected.frame_index)
     true_margin = "-" if expected.margin_m is None else f"{expected.margin_m * 1000:+.0f} mm"
-    notes = ["crossed outside the goal mouth: beyond one camera's judgement"] if expected.beyond_one_camera else []
+    notes = ["crossed outside the goal mouth"] if expected.outside_mouth else []
+    notes += [f"no goal: {d.reason.replace('_', ' ')}" for d in decisions if d.reason is not None]
     notes += [f"{d.kind} seen either side of {d.hidden_frames} hidden frames" for d in decisions
               if d.evidence == "interpolated"]
     note = "; ".join(notes)

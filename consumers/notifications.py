@@ -5,6 +5,11 @@ from __future__ import annotations
 from consumers.events import CloudEvent
 
 CENTIMETRE_M = 0.01
+MOUTH_REASONS = {
+    "outside_mouth": "the whole ball crossed the line, but wide of the posts or over the bar",
+    "mouth_uncertain": "the whole ball crossed the line too near a post or the bar to tell whether it was in",
+}
+"""What a no-goal's data.reason means to a person (Law 10: between the posts and under the bar)."""
 
 
 def _distance(margin_m: float) -> str:
@@ -47,6 +52,9 @@ def notification(event: CloudEvent) -> tuple[str, str]:
         scorer = f"{data['scoring_team']} score!  " if "scoring_team" in data else ""
         return "GOAL", f"{scorer}{_teams(data, match)}  {_where(data)}  {over}{_evidence(data)}"
     if event.kind == "no_goal":
+        why = MOUTH_REASONS.get(data.get("reason"))
+        if why is not None:
+            return "NO GOAL", f"{_teams(data, match)}  {_where(data)}  {why}{_evidence(data)}"
         margin = data.get("margin_m")
         short = f"ball stayed {_distance(margin)} short" if margin is not None else f"{-data['margin_px']:.1f} px short"
         return "NO GOAL", f"{_teams(data, match)}  {_where(data)}  {short} of being wholly over{_evidence(data)}"

@@ -58,3 +58,11 @@ def test_an_event_from_a_clip_without_teams_still_reads_well():
 def test_a_message_that_is_not_a_valid_event_is_refused_with_a_reason(raw, reason):
     with pytest.raises(InvalidEvent, match=reason):
         parse_event(raw)
+
+
+@pytest.mark.parametrize("reason, words", [("outside_mouth", "wide of the posts or over the bar"),
+                                           ("mouth_uncertain", "too near a post or the bar to tell")])
+def test_a_no_goal_outside_the_mouth_says_why_it_is_no_goal(reason, words):
+    document = dict(GOAL, type="goalline.no_goal", data=dict(GOAL["data"], reason=reason, margin_m=0.05))
+    headline, line = notification(parse_event(body(document)))
+    assert headline == "NO GOAL" and words in line and "short" not in line

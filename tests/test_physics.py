@@ -114,11 +114,11 @@ def test_truth_calls_a_ball_that_only_touches_the_line_no_goal():
     assert truth.deepest_margin_m == pytest.approx(0.05 - RADIUS_M, abs=1e-9)
 
 
-def test_truth_marks_a_crossing_wide_of_the_post_as_beyond_one_camera():
+def test_truth_calls_a_crossing_wide_of_the_post_a_no_goal_outside_the_mouth():
     path = Path.model_validate(dict(kind="path", at=0, goal="north", waypoints=[
         {"t_s": 0.0, "at_m": (5.0, -1.0, RADIUS_M)}, {"t_s": 1.0, "at_m": (5.0, 1.0, RADIUS_M)}]))
     truth = line_truth(play(path, GEOMETRY), GEOMETRY)
-    assert truth.expected == "goal" and truth.beyond_one_camera
+    assert truth.expected == "no_goal" and truth.outside_mouth and not truth.goal
 
 
 def test_a_path_keeps_its_waypoint_times_when_the_first_is_later_than_zero():

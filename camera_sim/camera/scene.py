@@ -38,6 +38,21 @@ FAR_M = 1.0e4
 
 
 @dataclass(frozen=True)
+class GroundLook:
+    """How the grass and the painted lines look; the defaults are the original look.
+
+    grass_bgr: mean grass colour; stripes: mowing stripes parallel to the goal line, stripe_width_m
+    wide, brightness 1 +- stripe_contrast; paint_bgr: the lines' colour.
+    """
+
+    grass_bgr: tuple[float, float, float] = tuple(GRASS_BGR)
+    stripes: bool = True
+    stripe_width_m: float = GRASS_STRIPE_M
+    stripe_contrast: float = GRASS_STRIPE_CONTRAST
+    paint_bgr: tuple[float, float, float] = tuple(PAINT_BGR)
+
+
+@dataclass(frozen=True)
 class SceneLayers:
     """Per-pixel layers of the static scene, all (H, W[, 3]) float32.
 
@@ -56,19 +71,23 @@ def _shade(normal: np.ndarray) -> np.ndarray:
     return AMBIENT + (1 - AMBIENT) * np.clip(normal @ LIGHT_DIRECTION, 0.0, 1.0)
 
 
-def _ground(origin, d, goal: GoalFrame, rng) -> tuple[np.ndarray, np.ndarray]:
+def _ground(origin, d, goal: GoalFrame, rng, look: GroundLook) -> tuple[np.ndarray, np.ndarray]:
     t = np.where(d[..., 2] < -1e-9, -origin[2] / np.minimum(d[..., 2], -1e-9), np.inf)
     x = origin[0] + t * d[..., 0]
     y = origin[1] + t * d[..., 1]
-    stripe = np.where(np.floor(y / GRASS_STRIPE_M) % 2 == 0, 1 + GRASS_STRIPE_CONTRAST, 1 - GRASS_STRIPE_CONTRAST)
+    if look.stripes:
+        lighter = np.floor(y / look.stripe_width_m) % 2 == 0
+        stripe = np.where(lighter, 1 + look.stripe_contrast, 1 - look.stripe_contrast)
+    else:
+        stripe = np.ones_like(y)
     texture = rng.normal(0.0, GRASS_TEXTURE_SIGMA, size=t.shape)
-    colour = GRASS_BGR[None, None, :] * stripe[..., None] + texture[..., None]
-    line = laws.LINE_WIDTH_M
+    colour = np.array(look.grass_bgr, float)[None, None, :] * stripe[..., None] + texture[..., None]
+    line = 2 * goal.member_radius_m  # the scenario's geometry.line_width_m (posts are as wide as the line)
     box_x = goal.half_width_m + laws.GOAL_AREA_DEPTH_M
     goal_line = (y > -line) & (y <= 0.0)
     area_front = (y > -laws.GOAL_AREA_DEPTH_M - line) & (y <= -laws.GOAL_AREA_DEPTH_M) & (np.abs(x) < box_x)
     area_sides = (np.abs(np.abs(x) - box_x) < line / 2) & (y > -laws.GOAL_AREA_DEPTH_M - line) & (y <= 0.0)
-    colour[goal_line | area_front | area_sides] = PAINT_BGR
+    colour[goal_line | area_front | area_sides] = np.array(look.paint_bgr, float)
     colour[y > BOARD_DISTANCE_M - SURROUND_WIDTH_M] *= SURROUND_BRIGHTNESS  # the dark strip before the boards
     return t, colour
 
@@ -156,18 +175,20 @@ SCENE_BAND_ROWS = 64
 """The scene is ray-cast 64 image rows at a time, so its float64 temporaries stay small."""
 
 
-def cast_scene(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, seed: int) -> SceneLayers:
+def cast_scene(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, seed: int,
+               ground: GroundLook = GroundLook()) -> SceneLayers:
     """Ray-cast the static scene once for a camera (a second or so at 1280x720)."""
     rng = np.random.default_rng(seed)
-    bands = [_cast_band(camera, goal, rays[top:top + SCENE_BAND_ROWS], rng)
+    bands = [_cast_band(camera, goal, rays[top:top + SCENE_BAND_ROWS], rng, ground)
              for top in range(0, rays.shape[0], SCENE_BAND_ROWS)]
     return SceneLayers(*[np.concatenate([band[k] for band in bands]) for k in range(4)])
 
 
-def _cast_band(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, rng: np.random.Generator):
+def _cast_band(camera: PinholeCamera, goal: GoalFrame, rays: np.ndarray, rng: np.random.Generator,
+               ground: GroundLook):
     origin = camera.centre_m
     d = rays.astype(np.float64)
-    surfaces = [_ground(origin, d, goal, rng), _goal_frame(origin, d, goal), _boards_and_stand(origin, d)]
+    surfaces = [_ground(origin, d, goal, rng, ground), _goal_frame(origin, d, goal), _boards_and_stand(origin, d)]
     depth = np.full(d.shape[:2], FAR_M)
     colour = np.broadcast_to(STAND_BGR, d.shape).copy()
     for t, surface_colour in surfaces:

@@ -88,6 +88,8 @@ MAX_STREAK_RADII = 5.0
 (35 m/s over a 1/50 s shutter) is 3.8; a player seen edge-on, as thin as the ball, is 9 or more."""
 SIZE_MATCH = (0.6, 1.6)
 """A blob's minor semi-axis within these factors of the tracked radius can be the tracked ball."""
+GHOST_RING_RADII = 2.0
+"""A blob is compared with the ground around it out to twice its radius (the ghost test)."""
 MERGED_BLOB_RADII = 1.6
 """A blob reaching farther than 1.6 tracked radii from its centre holds more than the ball
 (a player, a boot): its rim is searched from the prediction, not from the blob's centre."""
@@ -180,8 +182,8 @@ class BallDetector:
         if found is None:
             return None
         centre, radius = found
-        if not self._brighter_than_background(frame, centre, radius, alignment):
-            return None  # a "ghost": the empty place where the learnt background holds a resting ball
+        if self._is_ghost(frame, centre, radius, alignment):
+            return None  # the empty place where the learnt background holds a resting ball
         search_px = ACQUIRE_SEARCH_RADII * radius + COARSE_STRIDE  # the coarse centre is off by a stride at most
         (dx, dy) = alignment.shift_px
         return self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
@@ -204,16 +206,25 @@ class BallDetector:
         frame object only, but a caller may refill one buffer with every frame)."""
         self._coarse_cache = None
 
-    def _brighter_than_background(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
-                                  alignment: FrameAlignment) -> bool:
-        """The ball is white: where it is, the frame is brighter than the background, on average."""
-        window = self._window(frame.shape, centre, radius)
+    def _is_ghost(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
+                  alignment: FrameAlignment) -> bool:
+        """The blob is the empty place where the learnt background holds a resting ball: here the
+        frame looks like its own surroundings while the background does not look like its own.
+
+        Colour-blind on purpose: a ball may be darker or lighter than the ground, plain or
+        panelled; the frame's surroundings at the blob tell what empty ground looks like.
+        """
+        window = self._window(frame.shape, centre, GHOST_RING_RADII * radius)
         if window is None:
             return False
         top, bottom, left, right = window
-        here = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
-        empty = cv2.cvtColor(self._background_window(window, alignment), cv2.COLOR_BGR2GRAY)
-        return float(cv2.mean(here)[0]) > float(cv2.mean(empty)[0])
+        disc = np.zeros((bottom - top, right - left), np.uint8)
+        cv2.circle(disc, (round(centre[0] - left), round(centre[1] - top)), max(1, round(radius)), 1, -1)
+        ring = (1 - disc).astype(np.uint8)
+        here, empty = frame[top:bottom, left:right], self._background_window(window, alignment)
+        frame_contrast = _colour_gap(cv2.mean(here, disc), cv2.mean(here, ring))
+        background_contrast = _colour_gap(cv2.mean(empty, disc), cv2.mean(empty, ring))
+        return frame_contrast < background_contrast
 
     def _coarse_background(self, alignment: FrameAlignment) -> np.ndarray:
         coarse = self.background.coarse
@@ -395,6 +406,11 @@ class BallDetector:
         np.clip(pixels, 0, (width - 1, height - 1), out=pixels)
         on_static_edge = self.background.static_edges[pixels[:, 1], pixels[:, 0]]
         return points[~on_line & ~(in_zone & on_static_edge)]
+
+
+def _colour_gap(first, second) -> float:
+    """Distance between two mean colours (cv2.mean's 4-tuples, BGR first), grey levels."""
+    return float(np.linalg.norm(np.subtract(first[:3], second[:3])))
 
 
 def _set_pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

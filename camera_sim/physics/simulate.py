@@ -38,10 +38,13 @@ class Trajectory:
 
     times_s: (N,) seconds since the incident started, strictly increasing.
     positions_m: (N, 3) goal-frame metres; linear between samples.
+    spins_radps: (N, 3) the ball's spin (goal frame) from each sample to the next, as the physics
+    had it (shots only; None for a path). Only the renderer reads it, to turn a printed design.
     """
 
     times_s: np.ndarray
     positions_m: np.ndarray
+    spins_radps: np.ndarray | None = None
 
     @property
     def duration_s(self) -> float:
@@ -101,7 +104,7 @@ class _Flight:
         self.state = start
         self.t_s = 0.0
         self.rolling = self._should_roll(start)
-        self.samples: list[tuple[float, Vec]] = [(0.0, start.position_m)]
+        self.samples: list[tuple[float, Vec, Vec]] = [(0.0, start.position_m, start.spin_radps)]
 
     def _should_roll(self, state: BallState) -> bool:
         on_ground = state.position_m.z <= self.goal.ball_radius_m + 1e-6
@@ -114,7 +117,7 @@ class _Flight:
             p, v = state.position_m, state.velocity_mps
             state = BallState(Vec(p.x, p.y, self.goal.ball_radius_m), Vec(v.x, v.y, 0.0), state.spin_radps)
         self.state = state
-        self.samples.append((self.t_s, state.position_m))
+        self.samples.append((self.t_s, state.position_m, state.spin_radps))
 
     def advance(self, dt_s: float) -> None:
         """Move on by dt_s, resolving the first contact inside the step, if any."""
@@ -123,7 +126,7 @@ class _Flight:
         hit = self._first_contact(before, after)
         if hit is None:
             self.state, self.t_s = after, self.t_s + dt_s
-            self.samples.append((self.t_s, after.position_m))
+            self.samples.append((self.t_s, after.position_m, after.spin_radps))
             return
         fraction, resolve = hit
         contact = rk4_step(before, dt_s * fraction, self.goal.ball_radius_m, self.rolling, self.air)
@@ -133,7 +136,7 @@ class _Flight:
         if remainder > 1e-9:
             self.state = rk4_step(self.state, remainder, self.goal.ball_radius_m, self.rolling, self.air)
             self.t_s += remainder
-            self.samples.append((self.t_s, self.state.position_m))
+            self.samples.append((self.t_s, self.state.position_m, self.state.spin_radps))
 
     def _first_contact(self, before: BallState, after: BallState):
         goal, radius = self.goal, self.goal.ball_radius_m
@@ -153,10 +156,13 @@ class _Flight:
         return min(found, key=lambda item: item[0])
 
     def trajectory(self) -> Trajectory:
-        times = np.array([t for t, _ in self.samples])
-        positions = np.array([tuple(p) for _, p in self.samples])
+        times = np.array([t for t, _, _ in self.samples])
+        positions = np.array([tuple(p) for _, p, _ in self.samples])
+        spins = np.array([tuple(w) for _, _, w in self.samples])
         keep = np.concatenate([[True], np.diff(times) > 1e-9])  # contact samples may repeat a time
-        return Trajectory(times[keep], positions[keep])
+        kept = np.flatnonzero(keep)
+        last_of_each_time = np.append(kept[1:] - 1, len(times) - 1)  # the spin after a contact at that time
+        return Trajectory(times[keep], positions[keep], spins[last_of_each_time])
 
 
 def _up() -> Vec:
@@ -196,7 +202,7 @@ def _fly_shot(shot: Shot, goal: GoalFrame, air: Air, step_s: float) -> Trajector
         at_rest = flight.rolling and flight.state.velocity_mps.norm() == 0.0
         if at_rest and not touches:
             flight.t_s = shot.duration_s
-            flight.samples.append((flight.t_s, flight.state.position_m))
+            flight.samples.append((flight.t_s, flight.state.position_m, flight.state.spin_radps))
             break
         flight.advance(min(step_s, next_stop - flight.t_s))
     return flight.trajectory()

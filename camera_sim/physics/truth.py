@@ -34,15 +34,21 @@ class LineTruth:
 
     @property
     def expected(self) -> str | None:
-        """The decision one goal-line camera should make: 'goal', 'no_goal' or None."""
-        if self.crossings:
+        """The right call (Law 10): 'goal' when the whole ball crossed between the posts and under
+        the bar, 'no_goal' when part of it passed the line or it crossed outside the mouth, else None."""
+        if self.goal:
             return "goal"
-        return "no_goal" if self.touched_line else None
+        return "no_goal" if self.touched_line or self.crossings else None
 
     @property
-    def beyond_one_camera(self) -> bool:
-        """True when the line was crossed outside the goal mouth (a camera in the plane can't tell)."""
-        return any(not c.in_mouth for c in self.crossings)
+    def goal(self) -> bool:
+        """The whole ball crossed the line inside the goal mouth at least once."""
+        return any(c.in_mouth for c in self.crossings)
+
+    @property
+    def outside_mouth(self) -> bool:
+        """The whole ball crossed the line only outside the mouth (wide, over the bar, the net's roof)."""
+        return bool(self.crossings) and not self.goal
 
 
 def line_truth(trajectory: Trajectory, geometry: Geometry) -> LineTruth:

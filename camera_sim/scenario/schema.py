@@ -213,6 +213,9 @@ class _Incident(_Strict):
     at_s: Annotated[float, Field(ge=0.0, le=130 * 60, alias="at")]
     goal: GoalId
     label: str = ""
+    expect: Literal["goal", "no_goal", "none"] | None = None
+    """The call this incident should get (what the scenario's author means it to test): `run`
+    names every incident whose calls differ and exits 1. None: nothing expected."""
     players: list[Player] = []
     spare_balls: list[SpareBall] = []
 
@@ -274,6 +277,33 @@ Incident = Annotated[Union[Annotated[Shot, Tag("shot")], Annotated[Path, Tag("pa
                                    custom_error_message="kind must be 'shot' or 'path'")]
 
 
+BallDesign = Literal["plain_white", "classic_32", "modern_multicolour", "orange_winter", "yellow"]
+
+
+class BallLook(_Strict):
+    """How the match ball (and every spare ball) looks; its design turns with the ball's spin."""
+
+    design: BallDesign = "plain_white"
+    """plain_white: no marks (the original look); classic_32: white with 12 black pentagons
+    (truncated icosahedron); modern_multicolour: white with red, blue and gold curved bands;
+    orange_winter: orange with dark curved bands; yellow: yellow with dark blue curved bands."""
+
+
+class Pitch(_Strict):
+    """How the grass and the painted lines look (the defaults are the original look)."""
+
+    grass_bgr: Colour = (48, 128, 58)
+    """Mean colour of the grass (B, G, R; 0-255)."""
+    stripes: bool = True
+    """Mowing stripes parallel to the goal line, alternately lighter and darker."""
+    stripe_width_m: float = Field(5.5, ge=0.5, le=20.0)
+    """Width of one stripe (5.5 m: one goal-area depth)."""
+    stripe_contrast: float = Field(0.10, ge=0.0, le=0.5)
+    """Brightness of a stripe relative to the mean: 1 + contrast, then 1 - contrast."""
+    paint_bgr: Colour = (232, 236, 236)
+    """Colour of the painted lines (B, G, R; 0-255); their width is geometry.line_width_m."""
+
+
 class Scenario(_Strict):
     name: str = ""
     description: str = ""
@@ -282,6 +312,8 @@ class Scenario(_Strict):
     geometry: Geometry = Geometry()
     cameras: list[Camera] = Field(min_length=1)
     conditions: Conditions = Conditions()
+    ball: BallLook = BallLook()
+    pitch: Pitch = Pitch()
     timeline: list[Incident] = Field(min_length=1)
 
     def problems(self) -> list[tuple[str, str]]:

@@ -14,9 +14,11 @@ import numpy as np
 
 from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, PinholeCamera, goal_line_camera
 from camera_sim.camera.render import FrameContent, FrameRenderer, PlayerPose
+from camera_sim.camera.scene import GroundLook
 from camera_sim.physics.simulate import Trajectory, goal_frame_of
-from camera_sim.scenario.schema import Camera, Conditions, Player, Scenario, Waypoint, duration_of
-from camera_sim.sources.calibration import Calibration
+from camera_sim.physics.turning import Turning, turning_of
+from camera_sim.scenario.schema import Camera, Conditions, Pitch, Player, Scenario, Waypoint, duration_of
+from camera_sim.sources.calibration import Calibration, GoalMouthCorners
 
 EXPOSURE_SAMPLES = 5
 """Ball positions handed to the renderer per exposure (it thins or interpolates them)."""
@@ -48,7 +50,10 @@ class SimulatedCamera:
         self._renderer: FrameRenderer | None = None
         self._noise_banks = np.zeros(self.frame_count, np.uint8)
         """The noise bank each frame was rendered with (a byte a frame), to render it again exactly."""
-        self._render_args = (self.pinhole, goal_frame_of(scenario.geometry), scenario.conditions, seed)
+        self._render_args = (self.pinhole, goal_frame_of(scenario.geometry), scenario.conditions, seed,
+                             scenario.ball.design, ground_look(scenario.pitch))
+        self._turnings: dict[int, Turning] = {}
+        """The ball's orientation over each segment's incident, worked out when first wanted."""
 
     @property
     def renderer(self) -> FrameRenderer:
@@ -65,11 +70,23 @@ class SimulatedCamera:
         else:
             ends = [(-c / a, 0.0), (-(b * (height - 1.0) + c) / a, height - 1.0)]
         inside = self.pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 1.0]]))[0]
+        geometry = self._scenario.geometry
+        half, height = geometry.goal_width_m / 2, geometry.goal_height_m
+        corners = self.pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0],
+                                                 [-half, 0.0, height], [half, 0.0, height]]))
+        left_foot, right_foot, left_bar, right_bar = (_pixel(point) for point in corners)
         return Calibration(
             goal_line=tuple((round(x, 3), round(y, 3)) for x, y in ends),
-            goal_side=(round(float(inside[0]), 3), round(float(inside[1]), 3)),
+            goal_side=_pixel(inside),
             fps=self.fps,
             ball_diameter_m=ball_diameter_m,
+            focal_px=round(self.pinhole.focal_px, 3),
+            principal_point_px=_pixel(self.pinhole.K[:2, 2]),
+            goal_mouth_px=GoalMouthCorners(left_post_foot=left_foot, right_post_foot=right_foot,
+                                           left_bar_end=left_bar, right_bar_end=right_bar),
+            goal_width_m=geometry.goal_width_m,
+            goal_height_m=geometry.goal_height_m,
+            cuts=[segment.first_frame for segment in self.segments if segment.first_frame > 0],
         )
 
     def frame_time(self, frame_index: int) -> tuple[Segment, float]:
@@ -104,11 +121,21 @@ class SimulatedCamera:
         conditions = self._scenario.conditions
         return FrameContent(
             ball_exposure_m=segment.trajectory.position_at(times),
+            ball_turns=self._ball_turns(segment, times),
             players=tuple(_pose(player, t) for player in incident.players),
             spare_balls_m=np.array([_along(ball.waypoints, t) for ball in incident.spare_balls]).reshape(-1, 3),
             gain=picture_gain(conditions, segment.match_start_s + t),
             shift_px=self._shake(frame_index, conditions),
         )
+
+    def _ball_turns(self, segment: Segment, times: np.ndarray) -> np.ndarray | None:
+        """The ball's orientation at each exposure time; None for a plain ball (nothing shows it turn)."""
+        if self._scenario.ball.design == "plain_white":
+            return None
+        if segment.incident_index not in self._turnings:
+            radius_m = self._scenario.geometry.ball_diameter_m / 2
+            self._turnings[segment.incident_index] = turning_of(segment.trajectory, radius_m)
+        return self._turnings[segment.incident_index].at(times)
 
     def _shake(self, frame_index: int, conditions: Conditions) -> tuple[float, float]:
         """A random shift within a disc of conditions.shake_px, the same every time a frame is rendered."""
@@ -142,6 +169,13 @@ def picture_gain(conditions: Conditions, match_clock_s: float) -> float:
     return float(gain)
 
 
+def ground_look(pitch: Pitch) -> GroundLook:
+    """The renderer's ground look from a scenario's pitch section."""
+    return GroundLook(grass_bgr=tuple(map(float, pitch.grass_bgr)), stripes=pitch.stripes,
+                      stripe_width_m=pitch.stripe_width_m, stripe_contrast=pitch.stripe_contrast,
+                      paint_bgr=tuple(map(float, pitch.paint_bgr)))
+
+
 def _along(waypoints: list[Waypoint], t_s: float) -> np.ndarray:
     """Position (3,) m along timed waypoints at t_s: linear between them, held outside."""
     times = [w.t_s for w in waypoints]
@@ -164,3 +198,8 @@ def _segments(scenario: Scenario, camera: Camera, trajectories: list[Trajectory]
         segments.append(Segment(index, first, count, incident.at_s, trajectories[index]))
         first += count
     return segments
+
+
+def _pixel(point) -> tuple[float, float]:
+    """A pixel position as written in a calibration (a thousandth of a pixel)."""
+    return (round(float(point[0]), 3), round(float(point[1]), 3))

@@ -1,0 +1,281 @@
+"""Where in the goal plane the ball crossed, from one camera standing in that plane.
+
+A goal-line camera sees the whole goal plane as one image line, so the ball's place *along*
+its ray cannot be read from where it is in the picture. Its apparent size gives it: the ball's
+diameter is known (Law 2), so its angular radius gives its distance from the camera. With the
+camera's pose in the plane (found from where it sees the goal mouth's four corners), the
+crossing point is placed between the posts and under the bar, outside them, or too near a post
+or the bar to tell (Law 10: a goal only between the posts and under the crossbar).
+
+Pure geometry on numbers. Plane coordinates are the goal frame's (x along the line, positive
+to the right seen from the field; z up), in metres; image points are pixels (OpenCV).
+
+A camera 10 m beside the middle of the goal, 4 m up, aimed along the line (the goal line is
+image row 360, and a plane point 1 m lower shows 100 px further right at 10 m):
+
+>>> line = GoalLine.through((0.0, 360.0), (1280.0, 360.0), goal_side=(0.0, 400.0))
+>>> corners = [(640 + 1000 * drop / depth, 360.0) for drop, depth in ((4, 13.66), (4, 6.34), (1.56, 13.66), (1.56, 6.34))]
+>>> view = MouthView.resect(1000.0, (640.0, 360.0), line, corners, goal_width_m=7.32, goal_height_m=2.44)
+>>> [round(float(v), 3) for v in view.centre_m]
+[10.0, 4.0]
+>>> place = view.place([(10, (940.0, 360.0), 11.24)], at_frame=10, ball_radius_m=0.11, frame_period_s=0.004)
+>>> round(place.x_m, 1) + 0.0, round(place.z_m, 1), place.verdict
+(0.0, 1.0, 'in_mouth')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from camera_sim.goal_line import GoalLine
+
+Point = tuple[float, float]
+MouthVerdict = Literal["in_mouth", "outside_mouth", "mouth_uncertain"]
+
+MOUTH_SIGMAS = 3.0
+"""A crossing counts as inside (or outside) the mouth only when the post and the bar are 3 of its
+standard errors away (a crossing truly on the post's edge is misplaced inside 0.13 % of the time)."""
+RADIUS_SIGMA_PX = 0.25
+"""Standard error of one frame's fitted image radius (a full rim fit; tests/test_detect.py), for
+placements from too few frames to measure their scatter."""
+MIN_SCATTER_SIGHTINGS = 6
+"""From 6 frames on, the placements' own scatter about their line gives the noise; with fewer,
+RADIUS_SIGMA_PX does."""
+STRAIGHT_FACTOR = 2.0
+"""More sightings are added to the nearest ones only while their scatter about one straight line
+stays within twice the nearest ones' own: more than that, the path bends (a bounce, the bar)."""
+SCATTER_FLOOR = 0.1
+"""A measured scatter is taken as at least a tenth of RADIUS_SIGMA_PX's (a few sightings can
+agree by chance)."""
+PLANE_SPEED_MPS = 10.0
+"""How fast a ball may move along the goal plane (a 30 m/s shot 20 degrees off square to the line):
+bounds its drift while it is hidden."""
+VERDICT_DIRECTIONS = 16
+"""Points on the uncertainty circle checked against the posts and the bar."""
+DISTANCE_FLOOR = 0.005
+"""Relative error of a distance that no averaging removes: the ball's stated diameter (a
+match ball is measured to a millimetre or so of its 22 cm) and the calibration's focal length."""
+RESECTION_MAX_RESIDUAL = 1e-2
+"""The four corners must fit one camera in the plane to 1 % (of tan of the ray angle); a larger
+residual means corners in the wrong order or a camera outside the plane."""
+
+
+class MouthGeometryError(ValueError):
+    """The goal mouth's corners do not fit a camera in the goal plane."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the ball's centre crossed the goal plane, and how sure that is.
+
+    x_m, z_m: goal-frame position (m); sigma_m: standard error along the camera's ray (m), the
+    direction in which one camera is unsure (all three None when no frame placed it); verdict: inside the mouth, outside it, or too near
+    a post or the bar to tell at MOUTH_SIGMAS.
+    """
+
+    x_m: float | None
+    z_m: float | None
+    sigma_m: float | None
+    verdict: MouthVerdict
+
+    @classmethod
+    def unseen(cls) -> "Placement":
+        """No frame near the moment measured the ball: where it crossed is unknown."""
+        return cls(None, None, None, "mouth_uncertain")
+
+    @property
+    def in_mouth(self) -> bool | None:
+        """True / False when sure; None when too near the frame to tell."""
+        return None if self.verdict == "mouth_uncertain" else self.verdict == "in_mouth"
+
+
+@dataclass(frozen=True)
+class MouthView:
+    """One goal-line camera's pose in the goal plane and its view of the line.
+
+    centre_m: the camera centre (x, z), m. axis, lateral: unit plane vectors of the camera's
+    in-plane depth axis and of increasing image position along the line. line_focal_px,
+    line_origin_px: the in-plane camera's focal length and principal point (px along the line).
+    """
+
+    centre_m: np.ndarray
+    axis: np.ndarray
+    lateral: np.ndarray
+    goal_line: GoalLine
+    focal_px: float
+    principal_point_px: Point
+    line_focal_px: float
+    line_origin_px: np.ndarray
+    goal_width_m: float
+    goal_height_m: float
+
+    @classmethod
+    def resect(cls, focal_px: float, principal_point_px: Point, goal_line: GoalLine,
+               corners_px: Sequence[Point], goal_width_m: float, goal_height_m: float) -> "MouthView":
+        """The camera's pose in the plane from the image of the mouth's inner corners.
+
+        corners_px: left post's foot, right post's foot, left and right ends of the crossbar's
+        lower edge (left and right as seen from the field), pixels on the goal line's image.
+        """
+        view = _line_camera(focal_px, principal_point_px, goal_line)
+        tangents = np.array([view.tangent(p) for p in corners_px])
+        half = goal_width_m / 2
+        plane = np.array([(-half, 0.0), (half, 0.0), (-half, goal_height_m), (half, goal_height_m)])
+        axis, lateral, centre = _resect(plane, tangents)
+        return cls(centre, axis, lateral, goal_line, focal_px, principal_point_px, view.focal_px, view.origin_px,
+                   goal_width_m, goal_height_m)
+
+    def point_at(self, image_px: Point, radius_px: float, ball_radius_m: float) -> tuple[np.ndarray, float]:
+        """The plane point (x, z) of a ball imaged at `image_px` with radius `radius_px`, and
+        its distance from the camera (m)."""
+        tangent = _LineCamera(self.line_focal_px, self.line_origin_px, self.goal_line).tangent(image_px)
+        direction = self.axis + tangent * self.lateral
+        direction = direction / np.linalg.norm(direction)
+        distance = ball_radius_m / math.sin(_angular_radius(image_px, radius_px, self.focal_px,
+                                                             self.principal_point_px))
+        return self.centre_m + distance * direction, distance
+
+    def place(self, sightings: Sequence[tuple[float, Point, float]], at_frame: float,
+              ball_radius_m: float, frame_period_s: float) -> Placement | None:
+        """The crossing point at fractional frame `at_frame` from measured sightings
+        (frame index, image centre px, image radius px) around it; None without any.
+        frame_period_s: the stream's time between frames (s).
+
+        Each sighting gives a plane point; a straight line in time through them (one point:
+        that point) is read at `at_frame`, so a ball moving along the line is placed where it
+        crossed, not where it was a frame before.
+        """
+        if not sightings:
+            return None
+        frames = np.array([s[0] for s in sightings], float)
+        placed = [self.point_at(centre_px, radius_px, ball_radius_m) for _, centre_px, radius_px in sightings]
+        points = np.array([point for point, _ in placed])
+        nominal = float(np.median([distance * RADIUS_SIGMA_PX / s[2] for (_, distance), s in zip(placed, sightings)]))
+        nearest = np.argsort(np.abs(frames - at_frame), kind="stable")
+        frames, points = frames[nearest], points[nearest]
+        at, noise_m = _straight_estimate(frames, points, at_frame, nominal)
+        if len(frames) > MIN_SCATTER_SIGHTINGS:
+            # Widen from the nearest frames while the path stays straight (a bounce, a post or the
+            # bar bends it: fitting across the bend would misplace the crossing).
+            local_scatter = _scatter(frames[:MIN_SCATTER_SIGHTINGS], points[:MIN_SCATTER_SIGHTINGS])
+            for count in range(MIN_SCATTER_SIGHTINGS, len(frames) + 1):
+                if _scatter(frames[:count], points[:count]) > STRAIGHT_FACTOR * max(local_scatter, nominal * SCATTER_FLOOR):
+                    break
+                at, noise_m = _straight_estimate(frames[:count], points[:count], at_frame, nominal)
+        # Read far from every sighting (a crossing hidden for long), the line is a guess: the
+        # sightings' mean, allowing for the ball's drift along the plane since, may be surer.
+        drift_m = float(np.abs(frames - at_frame).min()) * frame_period_s * PLANE_SPEED_MPS
+        at_mean = points[:MIN_SCATTER_SIGHTINGS].mean(axis=0)
+        mean_noise = math.hypot(nominal / math.sqrt(min(len(frames), MIN_SCATTER_SIGHTINGS)), drift_m)
+        if mean_noise < noise_m:
+            at, noise_m = at_mean, mean_noise
+        sigma_m = math.hypot(noise_m, DISTANCE_FLOOR * float(np.linalg.norm(at - self.centre_m)))
+        return Placement(float(at[0]), float(at[1]), sigma_m, self._verdict(at, sigma_m))
+
+    def _verdict(self, point: np.ndarray, sigma_m: float) -> MouthVerdict:
+        """Inside or outside the mouth all round a circle of MOUTH_SIGMAS, or uncertain."""
+        angles = np.linspace(0.0, 2 * math.pi, VERDICT_DIRECTIONS, endpoint=False)
+        around = point + MOUTH_SIGMAS * sigma_m * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        inside = [self._inside(p) for p in (point, *around)]
+        if all(inside):
+            return "in_mouth"
+        return "outside_mouth" if not any(inside) else "mouth_uncertain"
+
+    def _inside(self, point: np.ndarray) -> bool:
+        """The ball's centre between the posts' inner edges and under the bar's lower edge."""
+        return abs(point[0]) < self.goal_width_m / 2 and point[1] < self.goal_height_m
+
+
+@dataclass(frozen=True)
+class _LineCamera:
+    """The in-plane camera: the image line as a 1-D image, its focal length and principal point."""
+
+    focal_px: float
+    origin_px: np.ndarray
+    goal_line: GoalLine
+
+    def tangent(self, image_px: Point) -> float:
+        """tan of the in-plane angle between a point's ray and the in-plane optical axis."""
+        along = np.array([-self.goal_line.normal[1], self.goal_line.normal[0]])
+        return float(along @ (np.asarray(image_px, float) - self.origin_px)) / self.focal_px
+
+
+def _line_fit(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean point and slope per frame of the least-squares line through (frame, point) pairs."""
+    spread = frames - frames.mean()
+    denominator = float(spread @ spread)
+    slope = (spread @ (points - points.mean(axis=0))) / denominator if denominator > 0 else np.zeros(2)
+    return points.mean(axis=0), slope
+
+
+def _scatter(frames: np.ndarray, points: np.ndarray) -> float:
+    """Root mean square distance (m) of the points from their line in time (2 degrees of freedom used)."""
+    mean, slope = _line_fit(frames, points)
+    residual = points - mean - np.outer(frames - frames.mean(), slope)
+    return float(np.sqrt(np.sum(residual**2) / max(len(frames) - 2, 1)))
+
+
+def _straight_estimate(frames: np.ndarray, points: np.ndarray, at_frame: float, nominal_m: float):
+    """The point at `at_frame` on the line through the sightings and its standard error (m): the
+    noise is the points' own scatter once there are MIN_SCATTER_SIGHTINGS, else nominal_m."""
+    mean, slope = _line_fit(frames, points)
+    spread = frames - frames.mean()
+    if float(spread @ spread) == 0:
+        return mean, nominal_m / math.sqrt(len(frames))
+    scatter = _scatter(frames, points) if len(frames) >= MIN_SCATTER_SIGHTINGS else nominal_m
+    scatter = max(scatter, nominal_m * SCATTER_FLOOR)
+    leverage = 1 / len(frames) + (at_frame - frames.mean()) ** 2 / float(spread @ spread)
+    return mean + slope * (at_frame - frames.mean()), scatter * math.sqrt(leverage)
+
+
+def _line_camera(focal_px: float, principal_point_px: Point, goal_line: GoalLine) -> _LineCamera:
+    """The plane through the camera centre meets the image in the goal line; the point of that
+    line nearest the principal point is the in-plane principal point, and its distance from the
+    optical centre the in-plane focal length."""
+    offset = goal_line.signed_distance_px(principal_point_px)
+    origin = np.asarray(principal_point_px, float) - offset * np.asarray(goal_line.normal)
+    return _LineCamera(math.hypot(focal_px, offset), origin, goal_line)
+
+
+def _resect(plane: np.ndarray, tangents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axis, lateral direction and centre of a 1-D camera seeing plane points (N, 2) at tangents (N,).
+
+    lateral . (P - C) = t * axis . (P - C) is linear in (cos, sin, q1, q2) for axis = (cos, sin),
+    lateral = +-(-sin, cos), q1 = -lateral . C, q2 = -axis . C: the null vector of that system
+    for either handedness, whichever fits.
+    """
+    x, z, t = plane[:, 0], plane[:, 1], tangents
+    best = None
+    for hand in (1.0, -1.0):
+        rows = np.stack([hand * z - t * x, -hand * x - t * z, np.ones_like(t), -t], axis=1)
+        _, singular, vt = np.linalg.svd(rows)
+        solution = vt[-1] / math.hypot(vt[-1][0], vt[-1][1])
+        residual = float(np.abs(rows @ solution).max()) / max(float(np.abs(plane).max()), 1.0)
+        if best is None or residual < best[0]:
+            best = (residual, hand, solution)
+    residual, hand, (cos, sin, q1, q2) = best
+    if residual > RESECTION_MAX_RESIDUAL:
+        raise MouthGeometryError("the goal mouth's corners do not fit a camera in the goal line's plane")
+    axis, lateral = np.array([cos, sin]), hand * np.array([-sin, cos])
+    if (plane @ axis + q2).min() <= 0:  # the null vector's sign: the mouth lies in front of the camera
+        axis, lateral, q1, q2 = -axis, -lateral, -q1, -q2
+    if (plane @ axis + q2).min() <= 0:
+        raise MouthGeometryError("the goal mouth's corners are not all in front of the camera")
+    return axis, lateral, -q1 * lateral - q2 * axis
+
+
+def _angular_radius(image_px: Point, radius_px: float, focal_px: float, principal_point_px: Point) -> float:
+    """The ball's angular radius (rad) from its fitted image radius.
+
+    Off the optical axis by an angle phi, a sphere images as an ellipse with semi-axes
+    f rho / cos(phi) across and f rho / cos^2(phi) along the radial direction; a circle fitted to
+    its rim has about their mean.
+    """
+    off_axis_px = math.hypot(image_px[0] - principal_point_px[0], image_px[1] - principal_point_px[1])
+    cos_phi = focal_px / math.hypot(focal_px, off_axis_px)
+    return math.atan(2 * radius_px / (focal_px * (1 / cos_phi + 1 / cos_phi**2)))

@@ -1,0 +1,113 @@
+"""Law 10's "between the posts and under the bar" from one goal-line camera: the ball's apparent
+size places its crossing in the goal plane; a crossing outside the mouth, or too near it to tell,
+is never a goal. Small real inputs: a rendered scenario, a clip written by `render`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from camera_sim.commands import play_scenario
+from camera_sim.expectations import missed_expectations
+from camera_sim.matchplay import MatchPlay
+from camera_sim.outputs import EventOutputs
+from camera_sim.scenario.loader import load_scenario
+from camera_sim.sources.calibration import Calibration
+from tests.test_bad_input import VALID_CALIBRATION, assert_bad_input, full_clip, run_cli, write_calibration  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE = ROOT / "scenarios" / "outside_the_mouth.yaml"
+WIDE_ROLL = 0
+"""outside_the_mouth.yaml's first incident: rolled over the line 1 m wide of the near post."""
+
+
+@pytest.fixture(scope="module")
+def outside_played():
+    play = MatchPlay.of(load_scenario(OUTSIDE))
+    outputs = EventOutputs(None, None, stdout=io.StringIO())
+    return play, play_scenario(play, outputs), outputs.events
+
+
+def calls(events: list[dict]) -> list[dict]:
+    return [e for e in events if e["type"] in ("goalline.goal", "goalline.no_goal")]
+
+
+def test_the_cameras_pose_in_the_goal_plane_comes_from_where_it_sees_the_mouths_corners():
+    play = MatchPlay.of(load_scenario(OUTSIDE))
+    camera = play.cameras[0]
+    view = camera.calibration(play.ball_diameter_m).mouth_view(tuple(camera.config.resolution_px))
+    expected = [camera.config.distance_m, camera.config.height_m]  # side "right": x = +distance
+    assert view.centre_m == pytest.approx(expected, abs=0.01)
+
+
+def test_balls_over_the_line_wide_of_a_post_over_the_bar_or_onto_the_roof_are_no_goals_with_a_reason(outside_played):
+    _, _, events = outside_played
+    outside = [e for e in calls(events) if e["data"]["goal_plane_m"]["z"] > 2.44 or abs(e["data"]["goal_plane_m"]["x"]) > 3.66]
+    assert len(outside) == 4
+    for event in outside:
+        assert event["type"] == "goalline.no_goal", event["data"]
+        assert event["data"]["reason"] in ("outside_mouth", "mouth_uncertain")
+        assert event["data"]["in_mouth"] is not True
+
+
+def test_only_the_goal_inside_the_mouth_counts_on_the_scoreboard(outside_played):
+    _, _, events = outside_played
+    goals = [e for e in calls(events) if e["type"] == "goalline.goal"]
+    assert len(goals) == 1 and goals[0]["data"]["in_mouth"] is True
+    assert abs(goals[0]["data"]["goal_plane_m"]["x"]) < 3.66 - 0.11
+    assert events[-1]["data"]["score"] == {"home": 1, "away": 0}
+
+
+def test_every_expectation_of_the_scenario_is_met(outside_played):
+    play, decisions, _ = outside_played
+    assert missed_expectations(play, decisions) == []
+
+
+def test_run_exits_1_naming_each_incident_whose_expectation_is_missed(tmp_path):
+    document = yaml.safe_load(OUTSIDE.read_text())
+    document["timeline"] = [dict(document["timeline"][WIDE_ROLL], expect="goal")]
+    path = tmp_path / "wrong_expectation.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = run_cli("run", path, "--no-publish", "--no-pictures")
+    assert result.returncode == 1, result.stderr
+    assert "expectation missed: timeline[0] (Rolled over the line 1 m wide of the near post): expected goal, " \
+           "called no_goal" in " ".join(result.stderr.split())
+
+
+def test_video_places_a_rendered_clip_like_run_from_the_calibration_render_writes(tmp_path):
+    document = yaml.safe_load(OUTSIDE.read_text())
+    document["timeline"] = [document["timeline"][WIDE_ROLL]]
+    scenario = tmp_path / "wide.yaml"
+    scenario.write_text(yaml.safe_dump(document))
+    assert run_cli("render", scenario, "--out", tmp_path / "clips").returncode == 0
+    calibration = yaml.safe_load((tmp_path / "clips" / "north-gl.calib.yaml").read_text())
+    assert {"focal_px", "goal_mouth_px"} <= calibration.keys()
+    out = tmp_path / "events.jsonl"
+    result = run_cli("video", tmp_path / "clips" / "north-gl.mp4", "--no-publish", "--no-pictures",
+                     "--events-out", out)
+    assert result.returncode == 0, result.stderr
+    decided = calls([json.loads(line) for line in out.read_text().splitlines()])
+    assert [(e["type"], e["data"]["reason"]) for e in decided] == [("goalline.no_goal", "outside_mouth")]
+
+
+def test_without_the_mouth_in_the_calibration_a_goal_says_in_mouth_null():
+    calibration = Calibration.model_validate(VALID_CALIBRATION)
+    assert calibration.mouth_view((640, 480)) is None
+
+
+def test_a_calibration_with_a_focal_length_but_no_mouth_is_bad_input(full_clip, tmp_path):  # noqa: F811
+    path = write_calibration(full_clip.with_suffix(".calib.yaml"), yaml.safe_dump(dict(VALID_CALIBRATION, focal_px=900.0)))
+    assert_bad_input(run_cli("video", full_clip, "--no-publish"), path, "goal_mouth_px")
+
+
+def test_mouth_corners_that_no_camera_in_the_plane_could_see_are_bad_input(full_clip, tmp_path):  # noqa: F811
+    (x1, y1), (x2, y2) = VALID_CALIBRATION["goal_line"]
+    on_line = [[x1 + (x2 - x1) * share, y1 + (y2 - y1) * share] for share in (0.2, 0.9, 0.25, 0.3)]
+    corners = dict(zip(("left_post_foot", "right_post_foot", "left_bar_end", "right_bar_end"), on_line))
+    path = write_calibration(full_clip.with_suffix(".calib.yaml"),
+                             yaml.safe_dump(dict(VALID_CALIBRATION, focal_px=900.0, goal_mouth_px=corners)))
+    assert_bad_input(run_cli("video", full_clip, "--no-publish"), path, "goal_mouth_px")
