@@ -30,7 +30,8 @@ def decision_data(decision: LineDecision, match_id: str) -> dict:
         data["reason"] = decision.reason
     place = decision.placement
     if place is not None and place.x_m is not None:
-        data["goal_plane_m"] = {"x": round(place.x_m, 3), "z": round(place.z_m, 3), "sigma": round(place.sigma_m, 3)}
+        data["goal_plane_m"] = {"x": round(place.x_m, 3), "z": round(place.z_m, 3), "sigma": round(place.sigma_m, 3),
+                                "sigma_across": round(place.sigma_across_m, 3)}
     return data
 
 

@@ -40,9 +40,11 @@ MouthVerdict = Literal["in_mouth", "outside_mouth", "mouth_uncertain"]
 MOUTH_SIGMAS = 3.0
 """A crossing counts as inside (or outside) the mouth only when the post and the bar are 3 of its
 standard errors away (a crossing truly on the post's edge is misplaced inside 0.13 % of the time)."""
-RADIUS_SIGMA_PX = 0.25
-"""Standard error of one frame's fitted image radius (a full rim fit; tests/test_detect.py), for
-placements from too few frames to measure their scatter."""
+RADIUS_SIGMA_PX = 0.15
+"""Standard error of one frame's fitted image radius, for placements from too few frames to
+measure their scatter. Measured: consecutive full fits scatter by 0.02-0.06 px on rendered
+720p frames; at 25 frames/s the placements from 2-8 frames erred by 0.05-0.24 m where this
+gives standard errors of 0.15-0.27 m (bench_accuracy shot class, 720p)."""
 MIN_SCATTER_SIGHTINGS = 6
 """From 6 frames on, the placements' own scatter about their line gives the noise; with fewer,
 RADIUS_SIGMA_PX does."""
@@ -52,6 +54,10 @@ stays within twice the nearest ones' own: more than that, the path bends (a boun
 SCATTER_FLOOR = 0.1
 """A measured scatter is taken as at least a tenth of RADIUS_SIGMA_PX's (a few sightings can
 agree by chance)."""
+ACROSS_RAY_SIGMA_M = 0.03
+"""Standard error of a placement across the camera's ray: a ball's image centre is good to a
+fraction of a pixel, 1 cm at 20 m with a 1,700 px focal length; 3 cm allows for a path bending
+between the sightings."""
 PLANE_SPEED_MPS = 10.0
 """How fast a ball may move along the goal plane (a 30 m/s shot 20 degrees off square to the line):
 bounds its drift while it is hidden."""
@@ -82,6 +88,9 @@ class Placement:
     z_m: float | None
     sigma_m: float | None
     verdict: MouthVerdict
+    sigma_across_m: float | None = None
+    """Standard error across the ray (m): the ray's direction is measured to a pixel; only a
+    ball's drift while hidden adds to it."""
 
     @classmethod
     def unseen(cls) -> "Placement":
@@ -172,15 +181,20 @@ class MouthView:
         drift_m = float(np.abs(frames - at_frame).min()) * frame_period_s * PLANE_SPEED_MPS
         at_mean = points[:MIN_SCATTER_SIGHTINGS].mean(axis=0)
         mean_noise = math.hypot(nominal / math.sqrt(min(len(frames), MIN_SCATTER_SIGHTINGS)), drift_m)
+        across_m = ACROSS_RAY_SIGMA_M
         if mean_noise < noise_m:
-            at, noise_m = at_mean, mean_noise
+            at, noise_m, across_m = at_mean, mean_noise, math.hypot(ACROSS_RAY_SIGMA_M, drift_m)
         sigma_m = math.hypot(noise_m, DISTANCE_FLOOR * float(np.linalg.norm(at - self.centre_m)))
-        return Placement(float(at[0]), float(at[1]), sigma_m, self._verdict(at, sigma_m))
+        return Placement(float(at[0]), float(at[1]), sigma_m, self._verdict(at, sigma_m, across_m), across_m)
 
-    def _verdict(self, point: np.ndarray, sigma_m: float) -> MouthVerdict:
-        """Inside or outside the mouth all round a circle of MOUTH_SIGMAS, or uncertain."""
+    def _verdict(self, point: np.ndarray, sigma_m: float, across_m: float) -> MouthVerdict:
+        """Inside or outside the mouth all round the MOUTH_SIGMAS ellipse (sigma_m along the
+        camera's ray, across_m across it), or uncertain."""
+        ray = (point - self.centre_m) / np.linalg.norm(point - self.centre_m)
+        across = np.array([-ray[1], ray[0]])
         angles = np.linspace(0.0, 2 * math.pi, VERDICT_DIRECTIONS, endpoint=False)
-        around = point + MOUTH_SIGMAS * sigma_m * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        around = point + MOUTH_SIGMAS * (np.outer(np.cos(angles) * sigma_m, ray)
+                                         + np.outer(np.sin(angles) * across_m, across))
         inside = [self._inside(p) for p in (point, *around)]
         if all(inside):
             return "in_mouth"

@@ -50,6 +50,19 @@ PLACEMENT_REACH_S = 0.1
 """...within 0.1 s of it. A straight line in time through them averages one frame's radius noise
 (2-3 % of the distance) down to about 0.5 %; a bounce at the line bends the path it assumes, so a
 no-goal's placement after a bounce is rougher (known limit, README)."""
+PLACEMENT_MIN_REACH_FRAMES = 4
+"""...but at least 4 frames either side: at broadcast rates (25-60 frames/s) 0.1 s holds too few
+frames to average a small ball's size (the path's bend test still guards the straight line)."""
+FRAME_EDGE_MARGIN_PX = 2.0
+"""A ball whose rim comes within 2 px of the frame's edge is not used to place a crossing."""
+SIZE_CONTINUITY = 1.3
+"""A ball found again after being lost has its radius within 1.3x of the track's (over a gap of
+0.4 s a ball at 20 m moves a few metres nearer or farther at most: about 15 %)."""
+CHROMATICITY_TOLERANCE = 0.06
+"""...and its colour within 0.06 in each of b, g, r over their sum (white is 0.33 each; a
+yellow shirt 0.07 / 0.43 / 0.50; a ball's turning panels and the noise move it by about 0.02)."""
+COLOUR_LEARNING = 0.2
+"""Each measured frame's share in the learnt colour."""
 SIGHTINGS_KEPT = 64
 """Measured frames a watch remembers for placing its ball's crossing."""
 
@@ -107,6 +120,25 @@ class _Watch:
     track: BallTrack
     judge: CrossingJudge
     sightings: deque[_Sighting] = field(default_factory=lambda: deque(maxlen=SIGHTINGS_KEPT))
+    chromaticity: np.ndarray | None = None
+    """The ball's colour without brightness, learnt from its measured frames (an average that
+    keeps learning: a ball's panels turn, the light changes)."""
+
+    def learn_colour(self, seen: np.ndarray | None) -> None:
+        """Fold one frame's chromaticity into the watch's."""
+        if seen is not None:
+            self.chromaticity = seen if self.chromaticity is None else (
+                (1 - COLOUR_LEARNING) * self.chromaticity + COLOUR_LEARNING * seen)
+
+    def is_same_ball(self, found: BallMeasurement, seen: np.ndarray | None) -> bool:
+        """A ball found again after the watch lost it is the same one: of the size and colour
+        learnt for it (a keeper's shirt, a boot or a head never takes the ball's place)."""
+        size_px = found.blob_radius_px if found.radius_held else found.radius_px
+        if size_px is not None and not 1 / SIZE_CONTINUITY <= size_px / self.track.radius_px <= SIZE_CONTINUITY:
+            return False
+        if self.chromaticity is None or seen is None or found.smeared:
+            return True  # a streak mixes the ball with the ground: its colour says little
+        return float(np.abs(seen - self.chromaticity).max()) <= CHROMATICITY_TOLERANCE
 
     def sightings_round(self, frame: float, reach_frames: float) -> list[tuple[int, tuple[float, float], float]]:
         """Up to PLACEMENT_SIGHTINGS measured frames on each side of `frame`, within `reach_frames`."""
@@ -135,8 +167,9 @@ class CameraJudge:
         self.goal_line = calibration.line()
         self.cuts = frozenset(calibration.cuts)
         height, width = background.image.shape[:2]
-        self.mouth: MouthView | None = calibration.mouth_view((width, height))
-        self.placement_reach_frames = max(1.0, PLACEMENT_REACH_S * fps)
+        self.frame_size = (width, height)
+        self.mouth: MouthView | None = calibration.mouth_view(self.frame_size)
+        self.placement_reach_frames = max(PLACEMENT_MIN_REACH_FRAMES, PLACEMENT_REACH_S * fps)
         self.detector = BallDetector(background, self.goal_line)
         self.aligner = background.aligner()
         self.watches: list[_Watch] = []
@@ -172,17 +205,24 @@ class CameraJudge:
             found = self._acquire(frame, alignment)
             if found is not None:
                 watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px), CrossingJudge())
+                watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
                 decisions += self._observe(watch, frame_index, found)
         return decisions
 
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
-        if not found.radius_held:
+        if not found.radius_held and self._wholly_in_frame(found):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         distance = self.goal_line.signed_distance_px(centre)
         calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre)
         return self._decisions(watch, calls)
+
+    def _wholly_in_frame(self, found: BallMeasurement) -> bool:
+        """The ball's whole image lies inside the frame (a ball cut by the edge is measured too small)."""
+        reach = found.radius_px + FRAME_EDGE_MARGIN_PX
+        width, height = self.frame_size
+        return reach <= found.x_px <= width - 1 - reach and reach <= found.y_px <= height - 1 - reach
 
     def _decisions(self, watch: _Watch, calls: list[LineCall]) -> list[LineDecision]:
         """The watch's calls that stand after the dead time, as decisions placed in the mouth."""
@@ -246,12 +286,16 @@ class CameraJudge:
             reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
+        if found is not None and track.misses > 0 and not watch.is_same_ball(
+                found, self.detector.chromaticity(frame, found, alignment)):
+            found = None  # after a gap, something that looks otherwise: not the ball the watch followed
         if found is None:
             track.miss()
             return None
         track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
         if not found.radius_held:
             self.known_radius_px = track.radius_px
+            watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
         return found
 
     def _decision(self, call: LineCall, watch: _Watch) -> LineDecision:

@@ -40,6 +40,8 @@ def _evidence(data: dict) -> str:
         parts.append(f"hidden {hidden} frames, from the track either side")
     elif data.get("evidence") == "partly_hidden" and isinstance(hidden, int):
         parts.append(f"ball hidden for {hidden} frames near the line")
+    elif data.get("evidence") == "lost_at_line":
+        parts.append("ball lost from view at the line, not seen coming back out")
     return f"  ({'; '.join(parts)})" if parts else ""
 
 

@@ -57,6 +57,16 @@ def test_a_ball_part_over_that_leaves_the_view_is_a_no_goal():
     assert [c.kind for c in calls] == ["no_goal"]
 
 
+def test_a_no_goal_about_a_ball_lost_from_view_at_the_line_is_only_half_sure():
+    calls = feed(CrossingJudge(), [-30, -5, -4, None])  # last seen part over: it may have gone on in
+    assert [(c.evidence, c.confidence) for c in calls] == [("lost_at_line", 0.5)]
+
+
+def test_a_no_goal_about_a_ball_seen_back_out_before_it_left_the_view_keeps_its_confidence():
+    calls = feed(CrossingJudge(), [-30, -5, -4, -25, None])
+    assert [(c.evidence, c.confidence) for c in calls] == [("measured", 0.9999)]
+
+
 def test_a_ball_that_never_reaches_the_line_gives_no_call():
     assert feed(CrossingJudge(), [-60, -40, -20, -40, None]) == []
 

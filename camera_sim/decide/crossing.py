@@ -39,10 +39,12 @@ IMPACT_MAX_REBOUND = 1.2
 """A rebound is no faster than the approach (restitution below 1), give or take measurement noise."""
 IMPACT_MAX_SPAN_FRAMES = 6
 """The five samples of a V may miss one frame further out (a ball over the white paint is faint)."""
+UNSEEN_CONFIDENCE = 0.5
+"""A no-goal about a ball lost from view while part over the line: a coin's worth of knowledge."""
 RECENT_SAMPLES = 256
 """Frames kept of the current approach: all of its time near the line at 500 frames/s."""
 
-Evidence = Literal["measured", "interpolated", "partly_hidden"]
+Evidence = Literal["measured", "interpolated", "partly_hidden", "lost_at_line"]
 Point = tuple[float, float]
 
 
@@ -60,7 +62,10 @@ class LineCall:
     confidence: probability (0.5-0.9999) that the call is right given the measurement noise.
     evidence: "measured" when the deciding frames were seen; "interpolated" (goal) when the ball was
     hidden as it crossed and the frame comes from the track on both sides of the gap;
-    "partly_hidden" (no-goal) when some frames of its time over the line were not seen.
+    "partly_hidden" (no-goal) when some frames of its time over the line were not seen;
+    "lost_at_line" (no-goal) when the ball was last seen part over the line and then lost from
+    view, never seen back out: nobody saw where it went, so the call is only "not seen wholly
+    over", with confidence 0.5.
     A goal is also "interpolated" (hidden_frames 0) when the ball was wholly over only between
     frames: a fast impact whose deepest point comes from the approach and rebound lines.
     hidden_frames: frames without a measurement in the stretch that decided the call.
@@ -153,7 +158,7 @@ class CrossingJudge:
     def ball_lost(self, frame_index: int) -> list[LineCall]:
         """The ball left the view or the track ended: settle a pending no-goal."""
         self._over_run, self._before_run, self._wholly_over = [], None, False
-        calls = self._settle_no_goal(frame_index)
+        calls = self._settle_no_goal(frame_index, seen_back_out=self._out_frames > 0)
         self._recent.clear()
         return calls
 
@@ -199,9 +204,9 @@ class CrossingJudge:
         self._out_frames += 1
         if self._out_frames < CONFIRM_FRAMES:
             return []
-        return self._settle_no_goal(frame_index)
+        return self._settle_no_goal(frame_index, seen_back_out=True)
 
-    def _settle_no_goal(self, frame_index: int) -> list[LineCall]:
+    def _settle_no_goal(self, frame_index: int, seen_back_out: bool) -> list[LineCall]:
         deepest, seen = self._deepest, self._part_over_frames
         span = 0 if deepest is None else self._last_part_over - self._part_over_first + 1
         self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
@@ -212,6 +217,9 @@ class CrossingJudge:
         if impact is not None:
             return [impact]
         hidden = span - seen
+        if not seen_back_out:  # lost while part over: it may have gone on over the line unseen
+            return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,
+                             UNSEEN_CONFIDENCE, "lost_at_line", hidden, **deepest.seen())]
         # The deepest moment may have been hidden: trust the call in proportion to what was seen.
         confidence = 0.5 + (confidence_of(deepest.margin_px, deepest.sigma_px) - 0.5) * seen / span
         return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,

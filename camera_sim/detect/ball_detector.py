@@ -90,6 +90,10 @@ SIZE_MATCH = (0.6, 1.6)
 """A blob's minor semi-axis within these factors of the tracked radius can be the tracked ball."""
 GHOST_RING_RADII = 2.0
 """A blob is compared with the ground around it out to twice its radius (the ghost test)."""
+COLOUR_DISC_SHARE = 0.7
+"""The ball's colour is read inside 0.7 of its radius (the rim's pixels mix with the ground)."""
+MIN_COLOUR_DISC_PX = 1.5
+"""Below this disc radius a ball's colour is a few mixed pixels: not read."""
 MERGED_BLOB_RADII = 1.6
 """A blob reaching farther than 1.6 tracked radii from its centre holds more than the ball
 (a player, a boot): its rim is searched from the prediction, not from the blob's centre."""
@@ -104,6 +108,10 @@ class BallMeasurement:
     radius_px: float
     radius_held: bool
     """True when too little rim was visible and the radius came from the track, not this frame."""
+    smeared: bool = False
+    """A motion-blur streak: its middle is the ball at mid-exposure, its pixels mix ball and ground."""
+    blob_radius_px: float | None = None
+    """For a centroid or a streak: the blob's minor semi-axis (px), a rough size of what was found."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,23 @@ class BallDetector:
         background_contrast = _colour_gap(cv2.mean(empty, disc), cv2.mean(empty, ring))
         return frame_contrast < background_contrast
 
+    def chromaticity(self, frame: np.ndarray, ball: BallMeasurement, alignment: FrameAlignment = STEADY
+                     ) -> np.ndarray | None:
+        """The ball's colour without its brightness: the mean B, G, R inside its image (away from
+        the rim, where the ground bleeds in) over their sum, (3,); None for a ball too small or
+        cut by the frame's edge. Light changes (flicker, shade, exposure) leave it as it is."""
+        centre = (ball.x_px + alignment.shift_px[0], ball.y_px + alignment.shift_px[1])
+        inner_px = COLOUR_DISC_SHARE * ball.radius_px
+        window = self._window(frame.shape, centre, inner_px)
+        if window is None or inner_px < MIN_COLOUR_DISC_PX:
+            return None
+        top, bottom, left, right = window
+        disc = np.zeros((bottom - top, right - left), np.uint8)
+        cv2.circle(disc, (round(centre[0] - left), round(centre[1] - top)), round(inner_px), 1, -1)
+        mean = np.array(cv2.mean(frame[top:bottom, left:right], disc)[:3])
+        total = float(mean.sum())
+        return mean / total if total > 0 else None
+
     def _coarse_background(self, alignment: FrameAlignment) -> np.ndarray:
         coarse = self.background.coarse
         if alignment.shift_px != (0.0, 0.0):
@@ -276,9 +301,11 @@ class BallDetector:
             return None
         to_background = np.array([left - dx, top - dy], np.float32)
         if expected_radius_px is not None:
-            if blob.is_streak_of(expected_radius_px, motion_px) or not precise:
+            streak = blob.is_streak_of(expected_radius_px, motion_px)
+            if streak or not precise:
                 x, y = blob.centre + to_background
-                return BallMeasurement(float(x), float(y), expected_radius_px, radius_held=True)
+                return BallMeasurement(float(x), float(y), expected_radius_px, radius_held=True, smeared=streak,
+                                       blob_radius_px=blob.minor_px)
         start = blob.centre
         if expected_radius_px is not None and blob.reach_px > MERGED_BLOB_RADII * expected_radius_px:
             start = (at[0] - left, at[1] - top)  # the blob holds more than the ball: trust the track
