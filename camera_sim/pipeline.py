@@ -251,11 +251,13 @@ class CameraJudge:
         self.watches, self._last_goal = [], None  # after a cut, no call repeats one from before it
         return decisions
 
-    def _acquire(self, frame: np.ndarray, alignment: FrameAlignment,
-                 ignore: _Watch | None = None, radius_px: float | None = None) -> BallMeasurement | None:
-        """A ball on the whole frame that no other watch follows (`ignore`: the one asking)."""
+    def _acquire(self, frame: np.ndarray, alignment: FrameAlignment, ignore: _Watch | None = None,
+                 radius_px: float | None = None, motion_px: tuple[float, float] | None = None
+                 ) -> BallMeasurement | None:
+        """A ball on the whole frame that no other watch follows (`ignore`: the one asking, whose
+        ball has `radius_px` and moves `motion_px` a frame: a streak must lie along that motion)."""
         taken = [(*w.track.estimate, EXCLUSION_RADII * w.track.radius_px) for w in self.watches if w is not ignore]
-        found = self.detector.acquire(frame, radius_px, alignment, exclude_px=taken)
+        found = self.detector.acquire(frame, radius_px, alignment, motion_px=motion_px, exclude_px=taken)
         if found is None and radius_px is None and self.known_radius_px is not None:
             found = self.detector.acquire(frame, self.known_radius_px, alignment, exclude_px=taken)
         return found
@@ -281,14 +283,15 @@ class CameraJudge:
                                       alignment=alignment, motion_px=motion)
         # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
         # frame, at once after a first miss, then only on search frames while it stays hidden.
-        if found is None and (track.misses == 0 or self.last_frame >= self._next_search):
-            found = self._acquire(frame, alignment, ignore=watch, radius_px=track.radius_px)
+        searched_again = found is None and (track.misses == 0 or self.last_frame >= self._next_search)
+        if searched_again:
+            found = self._acquire(frame, alignment, ignore=watch, radius_px=track.radius_px, motion_px=motion)
             reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
-        if found is not None and track.misses > 0 and not watch.is_same_ball(
+        if found is not None and (searched_again or track.misses > 0) and not watch.is_same_ball(
                 found, self.detector.chromaticity(frame, found, alignment)):
-            found = None  # after a gap, something that looks otherwise: not the ball the watch followed
+            found = None  # found away from its path or after a gap, and it looks otherwise: not this ball
         if found is None:
             track.miss()
             return None

@@ -93,8 +93,9 @@ def test_a_fast_impact_wholly_over_only_between_frames_is_a_goal_from_the_approa
 
 
 def test_one_frame_measured_far_over_at_the_apex_of_an_impact_is_a_goal():
-    # margins -26, -14, -2, +2 (4 px: 13 sigma), -6, -14: driven at a wall behind the line, back out
-    calls = feed(CrossingJudge(), [-36, -24, -12, 12, 4, -4, -30, -40])
+    # margins -70, -46, -22, +2 (6.7 sigma), -6, -14: driven at a wall behind the line, back out;
+    # the approach and rebound lines meet at +2 px, so the apex frame is no deeper than they allow
+    calls = feed(CrossingJudge(), [-60, -36, -12, 12, 4, -4, -30, -40])
     assert [(c.kind, c.frame_index, c.margin_px, c.evidence) for c in calls] == [("goal", 3, 2.0, "measured")]
 
 
@@ -102,3 +103,9 @@ def test_one_frame_just_over_at_the_apex_of_an_impact_is_not_a_goal_on_its_own()
     # the apex frame is over by 0.5 px (under 4 sigma) and the approach and rebound lines meet short
     calls = feed(CrossingJudge(), [-36, -24, -8, 10.5, -4, -14, -30, -40])
     assert [c.kind for c in calls] == ["no_goal"]
+
+
+def test_one_frame_read_far_deeper_than_its_approach_and_rebound_allow_is_not_a_goal():
+    # margins -46, -34, +6 (a misread blob: the lines either side meet 20 px short), -34, -46
+    calls = feed(CrossingJudge(), [-36, -24, 16, -4, -24, -36, -40])
+    assert "goal" not in [c.kind for c in calls]

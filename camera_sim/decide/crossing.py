@@ -168,6 +168,8 @@ class CrossingJudge:
         return calls
 
     def _over(self, sample: _Sample) -> list[LineCall]:
+        if self._over_run and sample.frame_index != self._over_run[-1].frame_index + 1:
+            self._over_run = []  # frames in a row: a frame between them unseen breaks the run
         self._over_run.append(sample)
         if len(self._over_run) < CONFIRM_FRAMES:
             return []
@@ -242,15 +244,17 @@ class CrossingJudge:
             return None
         apex_px, (first_frame, first_margin), slope, on_lines_px = found
         deepest = recent[k]
-        if deepest.margin_px >= MEASURED_OVER_SIGMAS * deepest.sigma_px:
-            # The apex frame itself shows the whole ball over, far beyond its noise, at the top of a
-            # V of fast frames either side: the ball went over and bounced back (a wall, a block).
+        sigma = IMPACT_SIGMA_FACTOR * max(deepest.sigma_px, EDGE_SIGMA_PX)
+        if (not deepest.radius_held and deepest.margin_px >= MEASURED_OVER_SIGMAS * deepest.sigma_px
+                and deepest.margin_px <= apex_px + IMPACT_MIN_SIGMAS * sigma):
+            # The apex frame itself shows the whole ball over, far beyond its noise, with its whole
+            # rim, at the top of a V of fast frames either side and no deeper than that V allows
+            # (a lone misread blob is): the ball went over and bounced back (a wall, a block).
             before = recent[k - 1]
             crossing = before.frame_index + (deepest.frame_index - before.frame_index) * -before.margin_px / (
                 deepest.margin_px - before.margin_px)
             return LineCall("goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, crossing, decided_frame,
                             confidence_of(deepest.margin_px, deepest.sigma_px), "measured", 0, **deepest.seen())
-        sigma = IMPACT_SIGMA_FACTOR * max(deepest.sigma_px, EDGE_SIGMA_PX)
         if apex_px < IMPACT_MIN_SIGMAS * sigma or on_lines_px - deepest.margin_px > IMPACT_MIN_SIGMAS * sigma:
             return None
         crossing = first_frame - first_margin / slope
