@@ -11,14 +11,14 @@ Pure geometry on numbers. Plane coordinates are the goal frame's (x along the li
 to the right seen from the field; z up), in metres; image points are pixels (OpenCV).
 
 A camera 10 m beside the middle of the goal, 4 m up, aimed along the line (the goal line is
-image row 360, and a plane point 1 m lower shows 100 px further right at 10 m):
+image row 360, the goal side below it, and a plane point 1 m lower shows 100 px further left at 10 m):
 
 >>> line = GoalLine.through((0.0, 360.0), (1280.0, 360.0), goal_side=(0.0, 400.0))
->>> corners = [(640 + 1000 * drop / depth, 360.0) for drop, depth in ((4, 13.66), (4, 6.34), (1.56, 13.66), (1.56, 6.34))]
+>>> corners = [(640 - 1000 * drop / depth, 360.0) for drop, depth in ((4, 13.66), (4, 6.34), (1.56, 13.66), (1.56, 6.34))]
 >>> view = MouthView.resect(1000.0, (640.0, 360.0), line, corners, goal_width_m=7.32, goal_height_m=2.44)
 >>> [round(float(v), 3) for v in view.centre_m]
 [10.0, 4.0]
->>> place = view.place([(10, (940.0, 360.0), 11.24)], at_frame=10, ball_radius_m=0.11, frame_period_s=0.004)
+>>> place = view.place([(10, (340.0, 360.0), 11.24)], at_frame=10, ball_radius_m=0.11, frame_period_s=0.004)
 >>> round(place.x_m, 1) + 0.0, round(place.z_m, 1), place.verdict
 (0.0, 1.0, 'in_mouth')
 """
@@ -61,8 +61,11 @@ between the sightings."""
 PLANE_SPEED_MPS = 10.0
 """How fast a ball may move along the goal plane (a 30 m/s shot 20 degrees off square to the line):
 bounds its drift while it is hidden."""
-VERDICT_DIRECTIONS = 16
-"""Points on the uncertainty circle checked against the posts and the bar."""
+CORNER_LINE_TOLERANCE_PX = 5.0
+"""The mouth's corners stand in the goal line's plane, so they image on its line, to a few pixels
+of clicking (a corner farther off belongs to another camera or another line)."""
+MAX_CAMERA_DISTANCE_M = 300.0
+"""No stand puts a camera farther than this from the goal: corners that do are nearly one point."""
 DISTANCE_FLOOR = 0.005
 """Relative error of a distance that no averaging removes: the ball's stated diameter (a
 match ball is measured to a millimetre or so of its 22 cm) and the calibration's focal length."""
@@ -132,6 +135,10 @@ class MouthView:
         lower edge (left and right as seen from the field), pixels on the goal line's image.
         """
         view = _line_camera(focal_px, principal_point_px, goal_line)
+        off_line = max(abs(goal_line.signed_distance_px(p)) for p in corners_px)
+        if off_line > CORNER_LINE_TOLERANCE_PX:
+            raise MouthGeometryError(f"a goal mouth corner lies {off_line:.1f} px off the goal line's image "
+                                     f"(at most {CORNER_LINE_TOLERANCE_PX:g}): the camera is not in the line's plane")
         tangents = np.array([view.tangent(p) for p in corners_px])
         half = goal_width_m / 2
         plane = np.array([(-half, 0.0), (half, 0.0), (-half, goal_height_m), (half, goal_height_m)])
@@ -150,17 +157,18 @@ class MouthView:
         return self.centre_m + distance * direction, distance
 
     def place(self, sightings: Sequence[tuple[float, Point, float]], at_frame: float,
-              ball_radius_m: float, frame_period_s: float) -> Placement | None:
+              ball_radius_m: float, frame_period_s: float) -> Placement:
         """The crossing point at fractional frame `at_frame` from measured sightings
-        (frame index, image centre px, image radius px) around it; None without any.
+        (frame index, image centre px, image radius px) around it; unplaced without any.
         frame_period_s: the stream's time between frames (s).
 
         Each sighting gives a plane point; a straight line in time through them (one point:
         that point) is read at `at_frame`, so a ball moving along the line is placed where it
         crossed, not where it was a frame before.
         """
+        sightings = [s for s in sightings if math.isfinite(s[2]) and s[2] > 0]
         if not sightings:
-            return None
+            return Placement.unseen()
         frames = np.array([s[0] for s in sightings], float)
         placed = [self.point_at(centre_px, radius_px, ball_radius_m) for _, centre_px, radius_px in sightings]
         points = np.array([point for point, _ in placed])
@@ -178,7 +186,8 @@ class MouthView:
                 at, noise_m = _straight_estimate(frames[:count], points[:count], at_frame, nominal)
         # Read far from every sighting (a crossing hidden for long), the line is a guess: the
         # sightings' mean, allowing for the ball's drift along the plane since, may be surer.
-        drift_m = float(np.abs(frames - at_frame).min()) * frame_period_s * PLANE_SPEED_MPS
+        # the mean stands for the farthest sighting it averages as much as for the nearest
+        drift_m = float(np.abs(frames[:MIN_SCATTER_SIGHTINGS] - at_frame).max()) * frame_period_s * PLANE_SPEED_MPS
         at_mean = points[:MIN_SCATTER_SIGHTINGS].mean(axis=0)
         mean_noise = math.hypot(nominal / math.sqrt(min(len(frames), MIN_SCATTER_SIGHTINGS)), drift_m)
         across_m = ACROSS_RAY_SIGMA_M
@@ -192,17 +201,14 @@ class MouthView:
         camera's ray, across_m across it), or uncertain."""
         ray = (point - self.centre_m) / np.linalg.norm(point - self.centre_m)
         across = np.array([-ray[1], ray[0]])
-        angles = np.linspace(0.0, 2 * math.pi, VERDICT_DIRECTIONS, endpoint=False)
-        around = point + MOUTH_SIGMAS * (np.outer(np.cos(angles) * sigma_m, ray)
-                                         + np.outer(np.sin(angles) * across_m, across))
-        inside = [self._inside(p) for p in (point, *around)]
-        if all(inside):
+        # The ellipse's exact reach along x and along z (its bounding box).
+        reach_x, reach_z = (MOUTH_SIGMAS * math.hypot(sigma_m * ray[i], across_m * across[i]) for i in (0, 1))
+        half = self.goal_width_m / 2
+        if abs(point[0]) + reach_x < half and point[1] + reach_z < self.goal_height_m:
             return "in_mouth"
-        return "outside_mouth" if not any(inside) else "mouth_uncertain"
-
-    def _inside(self, point: np.ndarray) -> bool:
-        """The ball's centre between the posts' inner edges and under the bar's lower edge."""
-        return abs(point[0]) < self.goal_width_m / 2 and point[1] < self.goal_height_m
+        if abs(point[0]) - reach_x >= half or point[1] - reach_z >= self.goal_height_m:
+            return "outside_mouth"
+        return "mouth_uncertain"
 
 
 @dataclass(frozen=True)
@@ -264,23 +270,27 @@ def _resect(plane: np.ndarray, tangents: np.ndarray) -> tuple[np.ndarray, np.nda
     for either handedness, whichever fits.
     """
     x, z, t = plane[:, 0], plane[:, 1], tangents
-    best = None
-    for hand in (1.0, -1.0):
-        rows = np.stack([hand * z - t * x, -hand * x - t * z, np.ones_like(t), -t], axis=1)
-        _, singular, vt = np.linalg.svd(rows)
-        solution = vt[-1] / math.hypot(vt[-1][0], vt[-1][1])
-        residual = float(np.abs(rows @ solution).max()) / max(float(np.abs(plane).max()), 1.0)
-        if best is None or residual < best[0]:
-            best = (residual, hand, solution)
-    residual, hand, (cos, sin, q1, q2) = best
+    # Only one handedness is a real camera: the image's along-line direction, the goal side and
+    # the optical axis make a right-handed frame, so lateral = (-sin, cos) for axis = (cos, sin)
+    # (the mirror image fits corners given in the wrong order, with a camera below the ground).
+    rows = np.stack([z - t * x, -x - t * z, np.ones_like(t), -t], axis=1)
+    solution = np.linalg.svd(rows)[2][-1]
+    solution = solution / math.hypot(solution[0], solution[1])
+    residual = float(np.abs(rows @ solution).max()) / max(float(np.abs(plane).max()), 1.0)
+    cos, sin, q1, q2 = solution
     if residual > RESECTION_MAX_RESIDUAL:
-        raise MouthGeometryError("the goal mouth's corners do not fit a camera in the goal line's plane")
-    axis, lateral = np.array([cos, sin]), hand * np.array([-sin, cos])
+        raise MouthGeometryError("the goal mouth's corners do not fit a camera in the goal line's plane "
+                                 "(corners in the wrong order?)")
+    axis, lateral = np.array([cos, sin]), np.array([-sin, cos])
     if (plane @ axis + q2).min() <= 0:  # the null vector's sign: the mouth lies in front of the camera
         axis, lateral, q1, q2 = -axis, -lateral, -q1, -q2
     if (plane @ axis + q2).min() <= 0:
         raise MouthGeometryError("the goal mouth's corners are not all in front of the camera")
-    return axis, lateral, -q1 * lateral - q2 * axis
+    centre = -q1 * lateral - q2 * axis
+    if centre[1] <= 0 or np.linalg.norm(centre) > MAX_CAMERA_DISTANCE_M:
+        raise MouthGeometryError(f"the corners put the camera at ({centre[0]:.1f}, {centre[1]:.1f}) m: below the "
+                                 f"ground or over {MAX_CAMERA_DISTANCE_M:.0f} m away (corners in the wrong order?)")
+    return axis, lateral, centre
 
 
 def _angular_radius(image_px: Point, radius_px: float, focal_px: float, principal_point_px: Point) -> float:

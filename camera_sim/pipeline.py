@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from camera_sim.decide.crossing import CrossingJudge, LineCall
+from camera_sim.decide.crossing import UNSEEN_CONFIDENCE, CrossingJudge, LineCall
 from camera_sim.detect.alignment import FrameAlignment
 from camera_sim.detect.background import Background
 from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
@@ -289,8 +289,9 @@ class CameraJudge:
             reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
-        if found is not None and (searched_again or track.misses > 0) and not watch.is_same_ball(
-                found, self.detector.chromaticity(frame, found, alignment)):
+        colour = None if found is None else self.detector.chromaticity(frame, found, alignment)
+        same_ball = found is not None and watch.is_same_ball(found, colour)
+        if found is not None and (searched_again or track.misses > 0) and not same_ball:
             found = None  # found away from its path or after a gap, and it looks otherwise: not this ball
         if found is None:
             track.miss()
@@ -298,7 +299,8 @@ class CameraJudge:
         track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
         if not found.radius_held:
             self.known_radius_px = track.radius_px
-            watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
+            if same_ball:  # never learn the colour of something that is not this ball (a shirt beside it)
+                watch.learn_colour(colour)
         return found
 
     def _decision(self, call: LineCall, watch: _Watch) -> LineDecision:
@@ -324,7 +326,10 @@ class CameraJudge:
             placement=self._placement(call, watch),
         )
         if decision.kind == "goal" and decision.placement is not None and not decision.placement.in_mouth:
-            return replace(decision, kind="no_goal", reason=decision.placement.verdict)
+            verdict = decision.placement.verdict
+            # Outside the mouth is as sure as the crossing; too near to tell is a coin's worth.
+            confidence = decision.confidence if verdict == "outside_mouth" else UNSEEN_CONFIDENCE
+            return replace(decision, kind="no_goal", reason=verdict, confidence=confidence)
         return decision
 
     def _placement(self, call: LineCall, watch: _Watch) -> Placement | None:
@@ -333,8 +338,6 @@ class CameraJudge:
             return None
         at = call.crossing_frame if call.crossing_frame is not None else call.frame_index
         sightings = watch.sightings_round(at, self.placement_reach_frames)
-        if not sightings:
-            return Placement.unseen()
         return self.mouth.place(sightings, at, self.ball_radius_m, 1 / self.fps)
 
     def frame_shift_px(self, frame: np.ndarray) -> tuple[float, float]:

@@ -109,3 +109,10 @@ def test_one_frame_read_far_deeper_than_its_approach_and_rebound_allow_is_not_a_
     # margins -46, -34, +6 (a misread blob: the lines either side meet 20 px short), -34, -46
     calls = feed(CrossingJudge(), [-36, -24, 16, -4, -24, -36, -40])
     assert "goal" not in [c.kind for c in calls]
+
+
+def test_a_goal_confirmed_after_an_unseen_frame_is_given_at_the_first_frame_seen_over():
+    judge = CrossingJudge()
+    calls = [c for frame, distance in ((0, -30), (1, 12), (3, 15), (4, 18))
+             for c in judge.observe(frame, distance, RADIUS_PX)]
+    assert [(c.kind, c.frame_index, c.decided_frame) for c in calls] == [("goal", 1, 4)]

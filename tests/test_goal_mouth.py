@@ -115,3 +115,14 @@ def test_mouth_corners_that_no_camera_in_the_plane_could_see_are_bad_input(full_
     path = write_calibration(full_clip.with_suffix(".calib.yaml"),
                              yaml.safe_dump(dict(VALID_CALIBRATION, focal_px=900.0, goal_mouth_px=corners)))
     assert_bad_input(run_cli("video", full_clip, "--no-publish"), path, "goal_mouth_px")
+
+
+def test_mouth_corners_given_in_the_wrong_order_are_refused_not_mirrored():
+    from camera_sim.goal_line import GoalLine
+    from camera_sim.goal_mouth import MouthGeometryError, MouthView
+    line = GoalLine.through((0.0, 360.0), (1280.0, 360.0), goal_side=(0.0, 400.0))
+    feet_and_bar = [(640 - 1000 * drop / depth, 360.0) for drop, depth in ((4, 13.66), (4, 6.34), (1.56, 13.66), (1.56, 6.34))]
+    assert MouthView.resect(1000.0, (640.0, 360.0), line, feet_and_bar, 7.32, 2.44).centre_m[1] == pytest.approx(4.0)
+    bar_and_feet = feet_and_bar[2:] + feet_and_bar[:2]  # the bar's ends given as the posts' feet
+    with pytest.raises(MouthGeometryError):
+        MouthView.resect(1000.0, (640.0, 360.0), line, bar_and_feet, 7.32, 2.44)

@@ -3,7 +3,10 @@ several frames; a no-goal when part of the ball passed the line and it went back
 
 Pure logic on numbers: distances in pixels from the goal line, positive on the goal side.
 A careful official's rules of evidence:
-- a side counts only when CONFIRM_FRAMES measured frames in a row agree (never one blob);
+- a side counts only when CONFIRM_FRAMES measured frames in a row agree (never one blob), but
+  for one case: at the apex of an impact (a fast approach and rebound either side) a single
+  frame measured with its whole rim 4 standard errors over, where the approach and rebound
+  lines also meet past the line, is a goal;
 - a goal needs the same track seen on the field side of wholly-over first (a ball that first
   appears inside the goal gives no goal: nobody saw it cross);
 - when the ball was hidden while it crossed (a goalkeeper in front), the first frame over comes
@@ -130,6 +133,7 @@ class CrossingJudge:
     def __init__(self) -> None:
         self._wholly_over = False  # a goal was given (or the ball was first seen inside) and it has not come out
         self._over_run: list[_Sample] = []
+        self._first_over: _Sample | None = None
         self._before_run: _Sample | None = None
         self._deepest: _Sample | None = None
         self._part_over_frames = 0
@@ -154,7 +158,7 @@ class CrossingJudge:
             return []
         if sample.margin_px > 0:
             return self._over(sample)
-        self._before_run, self._over_run = sample, []
+        self._before_run, self._over_run, self._first_over = sample, [], None
         if leading_px > 0:
             self._part_over(sample)
             return []
@@ -162,7 +166,7 @@ class CrossingJudge:
 
     def ball_lost(self, frame_index: int) -> list[LineCall]:
         """The ball left the view or the track ended: settle a pending no-goal."""
-        self._over_run, self._before_run, self._wholly_over = [], None, False
+        self._over_run, self._before_run, self._wholly_over, self._first_over = [], None, False, None
         calls = self._settle_no_goal(frame_index, seen_back_out=self._out_frames > 0)
         self._recent.clear()
         return calls
@@ -171,16 +175,19 @@ class CrossingJudge:
         if self._over_run and sample.frame_index != self._over_run[-1].frame_index + 1:
             self._over_run = []  # frames in a row: a frame between them unseen breaks the run
         self._over_run.append(sample)
+        if self._first_over is None:
+            self._first_over = sample  # the goal's frame, even if the confirming run starts later
         if len(self._over_run) < CONFIRM_FRAMES:
             return []
-        before, run = self._before_run, self._over_run
+        before, first, run = self._before_run, self._first_over, self._over_run
         self._wholly_over, self._deepest, self._part_over_frames = True, None, 0
-        self._over_run, self._out_frames = [], 0
+        self._part_over_first, self._last_part_over = None, None
+        self._over_run, self._out_frames, self._first_over = [], 0, None
         self._recent.clear()
         if before is None:
             return []  # first seen inside the goal: nobody saw it cross
         best = max(run, key=lambda s: s.margin_px / s.sigma_px)
-        return [self._goal(before, run[0], sample.frame_index, confidence_of(best.margin_px, best.sigma_px))]
+        return [self._goal(before, first, sample.frame_index, confidence_of(best.margin_px, best.sigma_px))]
 
     def _goal(self, before: _Sample, first: _Sample, decided_frame: int, confidence: float) -> LineCall:
         """The goal call: from the first frame seen over, or from the gap when the ball was hidden."""
@@ -246,7 +253,7 @@ class CrossingJudge:
         deepest = recent[k]
         sigma = IMPACT_SIGMA_FACTOR * max(deepest.sigma_px, EDGE_SIGMA_PX)
         if (not deepest.radius_held and deepest.margin_px >= MEASURED_OVER_SIGMAS * deepest.sigma_px
-                and deepest.margin_px <= apex_px + IMPACT_MIN_SIGMAS * sigma):
+                and 0 <= apex_px and deepest.margin_px <= apex_px + IMPACT_MIN_SIGMAS * sigma):
             # The apex frame itself shows the whole ball over, far beyond its noise, with its whole
             # rim, at the top of a V of fast frames either side and no deeper than that V allows
             # (a lone misread blob is): the ball went over and bounced back (a wall, a block).

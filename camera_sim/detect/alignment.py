@@ -116,6 +116,8 @@ class FrameAligner:
 
     def _refine_step(self, frame: np.ndarray, shift: np.ndarray) -> np.ndarray | None:
         """One robust Gauss-Newton step on frame(p + shift) = gain * background(p) over the edge points."""
+        if len(self._edge_points) == 0:
+            return None  # a featureless background: the coarse shift is all there is
         where = (self._edge_points + shift.astype(np.float32)).reshape(1, -1, 2)
         sampled = cv2.remap(frame, where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
         values = sampled.astype(np.float32) @ np.float32([0.114, 0.587, 0.299]) if sampled.ndim == 2 else \

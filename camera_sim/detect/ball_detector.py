@@ -89,7 +89,9 @@ MAX_STREAK_RADII = 5.0
 SIZE_MATCH = (0.6, 1.6)
 """A blob's minor semi-axis within these factors of the tracked radius can be the tracked ball."""
 GHOST_RIM_SAMPLES = 32
+"""The ghost test reads the brightness gradient at 32 points of the fitted circle..."""
 GHOST_WINDOW_MARGIN_PX = 3
+"""...in a window 3 px wider than the circle (room for the 3x3 Sobel kernel)."""
 GHOST_EDGE_TIE = 8.0
 """Rim points whose gradient differs by less than this between the pictures (Sobel units, about
 2 grey levels a pixel) tell nothing: paint or a post crossing the circle, noise."""
@@ -97,8 +99,6 @@ GHOST_MIN_BALL_SHARE = 0.7
 """A blob is a ball only if at least 70 % of its telling rim points are edges in the frame rather
 than in the background: a ball beside its own ghost (a resting ball learnt into the background)
 makes a merged blob whose outline is half of each."""
-"""The ghost test reads the brightness gradient at 32 points of the blob's circle, in a window
-3 px wider than it."""
 COLOUR_DISC_SHARE = 0.7
 """The ball's colour is read inside 0.7 of its radius (the rim's pixels mix with the ground)."""
 MIN_COLOUR_DISC_PX = 1.5
