@@ -111,8 +111,8 @@ class MouthView:
     """One goal-line camera's pose in the goal plane and its view of the line.
 
     centre_m: the camera centre (x, z), m. axis, lateral: unit plane vectors of the camera's
-    in-plane depth axis and of increasing image position along the line. line_focal_px,
-    line_origin_px: the in-plane camera's focal length and principal point (px along the line).
+    in-plane depth axis and of increasing image position along the line. line_camera: the image
+    line seen as a 1-D camera (its focal length and principal point).
     """
 
     centre_m: np.ndarray
@@ -121,8 +121,7 @@ class MouthView:
     goal_line: GoalLine
     focal_px: float
     principal_point_px: Point
-    line_focal_px: float
-    line_origin_px: np.ndarray
+    line_camera: "_LineCamera"
     goal_width_m: float
     goal_height_m: float
 
@@ -143,13 +142,12 @@ class MouthView:
         half = goal_width_m / 2
         plane = np.array([(-half, 0.0), (half, 0.0), (-half, goal_height_m), (half, goal_height_m)])
         axis, lateral, centre = _resect(plane, tangents)
-        return cls(centre, axis, lateral, goal_line, focal_px, principal_point_px, view.focal_px, view.origin_px,
-                   goal_width_m, goal_height_m)
+        return cls(centre, axis, lateral, goal_line, focal_px, principal_point_px, view, goal_width_m, goal_height_m)
 
     def point_at(self, image_px: Point, radius_px: float, ball_radius_m: float) -> tuple[np.ndarray, float]:
         """The plane point (x, z) of a ball imaged at `image_px` with radius `radius_px`, and
         its distance from the camera (m)."""
-        tangent = _LineCamera(self.line_focal_px, self.line_origin_px, self.goal_line).tangent(image_px)
+        tangent = self.line_camera.tangent(image_px)
         direction = self.axis + tangent * self.lateral
         direction = direction / np.linalg.norm(direction)
         distance = ball_radius_m / math.sin(_angular_radius(image_px, radius_px, self.focal_px,

@@ -289,9 +289,12 @@ class CameraJudge:
             reach_px = search_px + self.max_step_radii * track.radius_px * (1 + track.misses)
             if found is not None and np.hypot(found.x_px - predicted[0], found.y_px - predicted[1]) > reach_px:
                 found = None  # something else: the ball cannot have got there
-        colour = None if found is None else self.detector.chromaticity(frame, found, alignment)
-        same_ball = found is not None and watch.is_same_ball(found, colour)
-        if found is not None and (searched_again or track.misses > 0) and not same_ball:
+        must_match = found is not None and (searched_again or track.misses > 0)
+        # The colour is read only where it is used: a find to check, or a full rim fit to learn from.
+        checked = must_match or (found is not None and not found.radius_held)
+        colour = self.detector.chromaticity(frame, found, alignment) if checked else None
+        same_ball = checked and watch.is_same_ball(found, colour)
+        if must_match and not same_ball:
             found = None  # found away from its path or after a gap, and it looks otherwise: not this ball
         if found is None:
             track.miss()
