@@ -195,7 +195,7 @@ class CameraJudge:
         for watch in list(self.watches):
             found = self._follow(watch, frame, alignment)
             if found is not None:
-                decisions += self._observe(watch, frame_index, found)
+                decisions += self._observe(watch, frame_index, found, alignment)
             elif watch.track.misses > self.memory_frames:  # out of view, not just hidden for a moment
                 self.watches.remove(watch)
                 decisions += self._decisions(watch, watch.judge.ball_lost(frame_index))
@@ -207,30 +207,38 @@ class CameraJudge:
                 watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px), CrossingJudge())
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
-                decisions += self._observe(watch, frame_index, found)
+                decisions += self._observe(watch, frame_index, found, alignment)
         return decisions
 
-    def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement) -> list[LineDecision]:
+    def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement,
+                 alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
-        if not found.radius_held and self._wholly_in_frame(found):
+        if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         distance = self.goal_line.signed_distance_px(centre)
         calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre)
         return self._decisions(watch, calls)
 
-    def _wholly_in_frame(self, found: BallMeasurement) -> bool:
-        """The ball's whole image lies inside the frame (a ball cut by the edge is measured too small)."""
+    def _wholly_in_frame(self, found: BallMeasurement, alignment: FrameAlignment) -> bool:
+        """The ball's whole image lies inside the frame (a ball cut by the edge is measured too
+        small). Its centre is in background pixels; a shaking camera moves it in the frame."""
         reach = found.radius_px + FRAME_EDGE_MARGIN_PX
         width, height = self.frame_size
-        return reach <= found.x_px <= width - 1 - reach and reach <= found.y_px <= height - 1 - reach
+        x_px, y_px = found.x_px + alignment.shift_px[0], found.y_px + alignment.shift_px[1]
+        return reach <= x_px <= width - 1 - reach and reach <= y_px <= height - 1 - reach
 
     def _decisions(self, watch: _Watch, calls: list[LineCall]) -> list[LineDecision]:
-        """The watch's calls that stand after the dead time, as decisions placed in the mouth."""
-        return [self._decision(call, watch) for call in self._after_goal_dead_time(watch, calls)]
+        """The watch's calls that stand after the dead time, as decisions placed in the mouth;
+        remembers the goals (a crossing placed outside the mouth is none: it opens no dead time)."""
+        decisions = [self._decision(call, watch) for call in self._after_goal_dead_time(watch, calls)]
+        for decision in decisions:
+            if decision.kind == "goal":
+                self._last_goal = (decision.frame_index, watch)
+        return decisions
 
     def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
         """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or any
-        other watch's call right after a goal (SAME_CROSSING_S); remember goals."""
+        other watch's call right after a goal (SAME_CROSSING_S)."""
         if self._last_goal is not None and calls:
             goal_frame, scorer = self._last_goal
             same_ball = scorer is not watch and scorer in self.watches and _near(scorer, watch, EXCLUSION_RADII)
@@ -238,9 +246,6 @@ class CameraJudge:
             calls = [c for c, frames in zip(calls, since) if scorer is watch or not (
                 (same_ball and frames <= self.dead_time_frames)
                 or frames <= self.same_crossing_frames)]
-        for call in calls:
-            if call.kind == "goal":
-                self._last_goal = (call.frame_index, watch)
         return calls
 
     def finish(self) -> list[LineDecision]:

@@ -9,6 +9,7 @@ from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, goal_line_camera
 from camera_sim.camera.render import FrameRenderer
 from camera_sim.detect.background import learn_background
 from camera_sim.detect.ball_detector import BallDetector
+from camera_sim.detect.median import pixel_median
 from camera_sim.goal_line import GoalLine
 from camera_sim.physics.simulate import goal_frame_of
 from camera_sim.scenario.schema import Camera, Conditions, Geometry
@@ -64,6 +65,34 @@ def test_a_ball_cut_off_by_the_goal_frame_is_not_taken_for_a_ball_wholly_over(sc
     assert margin_px * RADIUS_M / found.radius_px == pytest.approx(0.03 - RADIUS_M, abs=0.01)
 
 
+def rim(arc_deg: float, centre=(200.0, 150.0), radius_px=10.0) -> np.ndarray:
+    angles = np.radians(np.linspace(0.0, arc_deg, 40))
+    return np.stack([centre[0] + radius_px * np.cos(angles), centre[1] + radius_px * np.sin(angles)], axis=1)
+
+
+@pytest.mark.parametrize("arc_deg, partial", [(150.0, True), (360.0, False)])
+def test_a_first_find_on_a_short_arc_of_rim_is_followed_but_not_sized(scene, arc_deg, partial):
+    _, _, detector, _ = scene
+    found = detector._fit(rim(arc_deg), expected_radius_px=None, size_px=10.0)
+    assert found is not None and found.partial_rim is partial and not found.radius_held
+
+
+def test_a_ball_in_open_view_is_not_a_partial_find(scene):
+    camera, renderer, detector, _ = scene
+    found = detector.acquire(renderer.render(np.array([(0.5, -1.5, 0.6)])))
+    assert found is not None and not found.partial_rim
+
+
 def test_an_empty_frame_has_no_ball(scene):
     _, renderer, detector, _ = scene
     assert detector.acquire(renderer.render(OUT_OF_VIEW_M)) is None
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 8, 9, 15, 16, 17])
+@pytest.mark.parametrize("shape", [(70, 9), (130, 6, 3)])
+def test_the_background_median_is_numpys_median_bit_for_bit(count, shape):
+    rng = np.random.default_rng(count)
+    frames = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(count)]
+    frames[0][0] = 255  # ties with the network's white padding
+    expected = np.median(np.stack(frames), axis=0).astype(np.uint8)
+    assert np.array_equal(pixel_median(frames), expected)

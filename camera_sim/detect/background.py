@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from camera_sim.detect.alignment import GAIN_MIN_CHANGE, SHAKE_MIN_PX, FrameAligner
+from camera_sim.detect.median import pixel_median
 
 BACKGROUND_SAMPLES = 15
 """Frames spread over the stream whose per-pixel median is the background: a ball that is
@@ -72,8 +73,6 @@ def mean_abs_difference(frame: np.ndarray, background: np.ndarray) -> np.ndarray
 
 CLIPPED_LEVEL = 250
 """A pixel this bright may have been clipped by the sensor: its true brightness is unknown."""
-MEDIAN_BAND_ROWS = 32
-"""The median is taken 32 rows at a time: a whole-frame stack of 15 HD frames would double the memory."""
 
 
 def coarse_view(frame: np.ndarray) -> np.ndarray:
@@ -120,7 +119,7 @@ def learn_background(samples: list[np.ndarray]) -> Background:
     When the samples show camera shake or changing brightness, each is first moved and
     scaled onto the first median, and the median is taken again.
     """
-    image = _median(samples)
+    image = pixel_median(samples)
     aligner = FrameAligner(image, measure_gain=True, measure_shift=True)
     shifts = np.array([aligner.shift_of(frame) for frame in samples])
     gains = np.array([aligner.gain_of(frame) for frame in samples])
@@ -129,9 +128,9 @@ def learn_background(samples: list[np.ndarray]) -> Background:
     if shaky or varying_light:
         aligned = _aligned(samples, shifts, gains, shaky, varying_light)
         if shaky:  # measure the shifts again against the sharper median, and align again
-            shifts = np.array([FrameAligner(_median(aligned), False, True).shift_of(frame) for frame in samples])
+            shifts = np.array([FrameAligner(pixel_median(aligned), False, True).shift_of(frame) for frame in samples])
             aligned = _aligned(samples, shifts, gains, shaky, varying_light)
-        samples, image = aligned, _median(aligned)
+        samples, image = aligned, pixel_median(aligned)
     differences = [mean_abs_difference(frame, image) for frame in samples[:NOISE_SAMPLES]]
     noise = float(np.median(np.concatenate([d.ravel() for d in differences])))
     tolerance = _registration_tolerance(image) if shaky else None
@@ -152,14 +151,6 @@ def _aligned(samples, shifts, gains, shaky: bool, varying_light: bool) -> list[n
     reference = _undo(samples[darkest], tuple(map(float, steady[darkest])), 1.0)
     return [_undo(frame, (float(shift[0]), float(shift[1])), float(gain), reference)
             for frame, shift, gain in zip(samples, steady, relative)]
-
-
-def _median(samples: list[np.ndarray]) -> np.ndarray:
-    image = np.empty_like(samples[0])
-    for top in range(0, image.shape[0], MEDIAN_BAND_ROWS):
-        band = np.stack([frame[top:top + MEDIAN_BAND_ROWS] for frame in samples])
-        image[top:top + MEDIAN_BAND_ROWS] = np.median(band, axis=0)
-    return image
 
 
 def _undo(frame: np.ndarray, shift: tuple[float, float], gain: float, reference: np.ndarray | None = None):

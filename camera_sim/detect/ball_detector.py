@@ -121,6 +121,9 @@ class BallMeasurement:
     """A motion-blur streak: its middle is the ball at mid-exposure, its pixels mix ball and ground."""
     blob_radius_px: float | None = None
     """For a centroid or a streak: the blob's minor semi-axis (px), a rough size of what was found."""
+    partial_rim: bool = False
+    """A first find whose radius was fitted to less than FULL_FIT_ARC_DEG of rim: good enough to
+    start following the ball, not to measure its size (a short arc's radius is loose)."""
 
 
 @dataclass(frozen=True)
@@ -427,7 +430,7 @@ class BallDetector:
         if expected_radius_px is None:
             if arc < MIN_ACQUIRE_ARC_DEG or not plausible:
                 return None
-            return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
+            return BallMeasurement(float(x), float(y), float(radius), radius_held=False, partial_rim=True)
         if arc < MIN_HELD_ARC_DEG:
             return None
         x, y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
