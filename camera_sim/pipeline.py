@@ -123,6 +123,19 @@ class _Watch:
     chromaticity: np.ndarray | None = None
     """The ball's colour without brightness, learnt from its measured frames (an average that
     keeps learning: a ball's panels turn, the light changes)."""
+    rim_seen: bool = False
+    """A circle was fitted to its rim at least once. Until then it is only a blob as wide as the
+    ball (a streak: a leg seen at the line looks like one): its calls wait, and die with it."""
+    waiting_calls: list[LineCall] = field(default_factory=list)
+
+    def calls_to_make(self, calls: list[LineCall]) -> list[LineCall]:
+        """The calls this watch may make now: none until a rim has shown its ball is one, then
+        the ones that waited for it too."""
+        self.waiting_calls += calls
+        if not self.rim_seen:
+            return []
+        calls, self.waiting_calls = self.waiting_calls, []
+        return calls
 
     def learn_colour(self, seen: np.ndarray | None) -> None:
         """Fold one frame's chromaticity into the watch's."""
@@ -204,7 +217,9 @@ class CameraJudge:
             self._next_search = frame_index + self.search_every_frames
             found = self._acquire(frame, alignment)
             if found is not None:
-                watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px), CrossingJudge())
+                # A size lent by an earlier track, or fitted to part of the rim, is only a start.
+                radius_sure = not (found.radius_held or found.partial_rim)
+                watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px, radius_sure), CrossingJudge())
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
                 decisions += self._observe(watch, frame_index, found, alignment)
@@ -213,10 +228,13 @@ class CameraJudge:
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement,
                  alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
+        watch.rim_seen = watch.rim_seen or found.rim_fitted
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         distance = self.goal_line.signed_distance_px(centre)
-        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre)
+        # A radius fitted to part of the rim is loose: the margin's noise is that of a held one.
+        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held or found.partial_rim,
+                                    centre_px=centre)
         return self._decisions(watch, calls)
 
     def _wholly_in_frame(self, found: BallMeasurement, alignment: FrameAlignment) -> bool:
@@ -230,6 +248,7 @@ class CameraJudge:
     def _decisions(self, watch: _Watch, calls: list[LineCall]) -> list[LineDecision]:
         """The watch's calls that stand after the dead time, as decisions placed in the mouth;
         remembers the goals (a crossing placed outside the mouth is none: it opens no dead time)."""
+        calls = watch.calls_to_make(calls)
         decisions = [self._decision(call, watch) for call in self._after_goal_dead_time(watch, calls)]
         for decision in decisions:
             if decision.kind == "goal":
@@ -285,7 +304,7 @@ class CameraJudge:
             PRECISE_ZONE_RADII * track.radius_px + search_px)
         motion = track.velocity if track.knows_velocity else None
         found = self.detector.measure(frame, predicted, track.radius_px, search_px, precise=near_line,
-                                      alignment=alignment, motion_px=motion)
+                                      alignment=alignment, motion_px=motion, radius_sure=track.radius_sure)
         # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
         # frame, at once after a first miss, then only on search frames while it stays hidden.
         searched_again = found is None and (track.misses == 0 or self.last_frame >= self._next_search)
@@ -304,7 +323,7 @@ class CameraJudge:
         if found is None:
             track.miss()
             return None
-        track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px)
+        track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px, not found.partial_rim)
         if not found.radius_held:
             self.known_radius_px = track.radius_px
             if same_ball:  # never learn the colour of something that is not this ball (a shirt beside it)

@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from camera_sim.detect.alignment import STEADY, FrameAlignment
-from camera_sim.detect.background import COARSE_STRIDE, Background, coarse_view, foreground_difference
+from camera_sim.detect.background import (COARSE_STRIDE, Background, coarse_view, foreground_difference,
+                                         mean_abs_difference)
 from camera_sim.goal_line import GoalLine
 
 MIN_THRESHOLD = 14.0
@@ -56,6 +57,11 @@ off on average trace something else: a player's silhouette, the edge of a ball h
 OUTLIER_PX = 1.0
 OUTLIER_MEDIAN_FACTOR = 3.0
 """Rim points farther than max(1 px, 3 x the median residual) from the fitted circle are dropped."""
+ACQUIRE_CANDIDATES = 3
+"""A whole-frame search measures up to the 3 most ball-like blobs, best first, until one is a
+ball: a player's rounded shoulder may look more ball-like on the coarse grid than the ball.
+A streak (no rim to fit) is taken only from the most ball-like blob: further down the list an
+elongated blob as wide as the ball is more often a leg than a ball."""
 ACQUIRE_SEARCH_RADII = 2.0
 """After a coarse find, the ball's centre is looked for within two radii of the blob's centre."""
 WINDOW_MARGIN_PX = 2
@@ -101,6 +107,8 @@ than in the background: a ball beside its own ghost (a resting ball learnt into 
 makes a merged blob whose outline is half of each."""
 COLOUR_DISC_SHARE = 0.7
 """The ball's colour is read inside 0.7 of its radius (the rim's pixels mix with the ground)."""
+MIN_COLOUR_SHARE = 0.5
+"""...and only when at least half of that disc shows the ball (differs from the background)."""
 MIN_COLOUR_DISC_PX = 1.5
 """Below this disc radius a ball's colour is a few mixed pixels: not read."""
 MERGED_BLOB_RADII = 1.6
@@ -122,8 +130,14 @@ class BallMeasurement:
     blob_radius_px: float | None = None
     """For a centroid or a streak: the blob's minor semi-axis (px), a rough size of what was found."""
     partial_rim: bool = False
-    """A first find whose radius was fitted to less than FULL_FIT_ARC_DEG of rim: good enough to
-    start following the ball, not to measure its size (a short arc's radius is loose)."""
+    """A find whose radius was fitted to less than FULL_FIT_ARC_DEG of rim: good enough to
+    follow the ball, not to measure its size (a short arc's radius is loose)."""
+
+    @property
+    def rim_fitted(self) -> bool:
+        """A circle was fitted to its rim (with its own radius or the track's), rather than a
+        blob's middle taken: evidence of a round thing, which a streak or a centroid is not."""
+        return self.blob_radius_px is None
 
 
 @dataclass(frozen=True)
@@ -198,10 +212,16 @@ class BallDetector:
             cv2.circle(mask, (round(centre[0]), round(centre[1])), math.ceil(reach / COARSE_STRIDE) + 1, 0, -1)
         if cv2.countNonZero(mask) == 0:
             return None  # the usual case between incidents: nothing moves
-        found = _most_ball_like(mask, expected_radius_px)
-        if found is None:
-            return None
-        centre, radius = found
+        for rank, (centre, radius) in enumerate(_most_ball_like(mask, expected_radius_px)[:ACQUIRE_CANDIDATES]):
+            ball = self._ball_at(frame, centre, radius, expected_radius_px, alignment, motion_px)
+            if ball is not None and (rank == 0 or not ball.smeared):
+                return ball
+        return None
+
+    def _ball_at(self, frame: np.ndarray, centre: tuple[float, float], radius: float,
+                 expected_radius_px: float | None, alignment: FrameAlignment,
+                 motion_px: tuple[float, float] | None) -> BallMeasurement | None:
+        """The ball measured round a coarse find (frame px), or None when it is not one."""
         search_px = ACQUIRE_SEARCH_RADII * radius + COARSE_STRIDE  # the coarse centre is off by a stride at most
         (dx, dy) = alignment.shift_px
         ball = self.measure(frame, (centre[0] - dx, centre[1] - dy), expected_radius_px, search_px,
@@ -254,18 +274,26 @@ class BallDetector:
 
     def chromaticity(self, frame: np.ndarray, ball: BallMeasurement, alignment: FrameAlignment = STEADY
                      ) -> np.ndarray | None:
-        """The ball's colour without its brightness: the mean B, G, R inside its image (away from
-        the rim, where the ground bleeds in) over their sum, (3,); None for a ball too small or
-        cut by the frame's edge. Light changes (flicker, shade, exposure) leave it as it is."""
+        """The ball's colour without its brightness: the mean B, G, R of its pixels (inside its
+        image, away from the rim, where the ground bleeds in) over their sum, (3,). Only pixels
+        that differ from the background are the ball's: where a post or a player in front hides
+        part of it, their colour is not the ball's. None for a ball too small, cut by the
+        frame's edge, or mostly hidden. Light changes (flicker, shade, exposure) leave it as it is."""
         centre = (ball.x_px + alignment.shift_px[0], ball.y_px + alignment.shift_px[1])
         inner_px = COLOUR_DISC_SHARE * ball.radius_px
         window = self._window(frame.shape, centre, inner_px)
         if window is None or inner_px < MIN_COLOUR_DISC_PX:
             return None
         top, bottom, left, right = window
+        here = frame[top:bottom, left:right]
         disc = np.zeros((bottom - top, right - left), np.uint8)
         cv2.circle(disc, (round(centre[0] - left), round(centre[1] - top)), round(inner_px), 1, -1)
-        mean = np.array(cv2.mean(frame[top:bottom, left:right], disc)[:3])
+        _, differs = cv2.threshold(mean_abs_difference(here, self._background_window(window, alignment)),
+                                   self.threshold, 1, cv2.THRESH_BINARY)
+        visible = cv2.bitwise_and(disc, differs)
+        if cv2.countNonZero(visible) < MIN_COLOUR_SHARE * cv2.countNonZero(disc):
+            return None
+        mean = np.array(cv2.mean(here, visible)[:3])
         total = float(mean.sum())
         return mean / total if total > 0 else None
 
@@ -292,6 +320,7 @@ class BallDetector:
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,
         search_px: float, rough_radius_px: float | None = None, precise: bool = True,
         alignment: FrameAlignment = STEADY, motion_px: tuple[float, float] | None = None,
+        radius_sure: bool = True,
     ) -> BallMeasurement | None:
         """Measure the ball near `predicted` (px, background coordinates; so is the result).
 
@@ -302,6 +331,8 @@ class BallDetector:
         blob's centroid and the expected radius, enough to follow a ball far from the line.
         alignment: the frame's gain and shift against the background.
         motion_px: the tracked ball's motion per frame (px), which may smear it into a streak.
+        radius_sure: False when expected_radius_px was only ever fitted to part of the rim: where
+        the rim does not fit it, a fit to part of the rim (partial_rim) is returned instead.
         """
         size_px = expected_radius_px or rough_radius_px or MIN_RADIUS_PX
         dx, dy = alignment.shift_px
@@ -329,7 +360,7 @@ class BallDetector:
             start = (at[0] - left, at[1] - top)  # the blob holds more than the ball: trust the track
         reach = RAY_REACH * max(min(blob.reach_px, MERGED_BLOB_RADII * size_px), size_px)
         points = self._rim_points(difference.astype(np.float32), start, reach) + to_background
-        return self._fit(points, expected_radius_px, size_px)
+        return self._fit(points, expected_radius_px, size_px, radius_sure)
 
     def _window(self, shape, centre, half_px: float):
         height, width = shape[:2]
@@ -414,7 +445,8 @@ class BallDetector:
         points = np.array(centre, np.float32) + self._directions[rows] * radii[:, None]
         return points
 
-    def _fit(self, points: np.ndarray, expected_radius_px: float | None, size_px: float) -> BallMeasurement | None:
+    def _fit(self, points: np.ndarray, expected_radius_px: float | None, size_px: float,
+             radius_sure: bool = True) -> BallMeasurement | None:
         points = self._drop_occlusion_edges(points, size_px)
         if len(points) < MIN_EDGE_POINTS:
             return None
@@ -427,16 +459,19 @@ class BallDetector:
             plausible &= SIZE_MATCH[0] * expected_radius_px <= radius <= SIZE_MATCH[1] * expected_radius_px
         if arc >= FULL_FIT_ARC_DEG and plausible:
             return BallMeasurement(float(x), float(y), float(radius), radius_held=False)
+        partial = None
+        if arc >= MIN_ACQUIRE_ARC_DEG and plausible:
+            partial = BallMeasurement(float(x), float(y), float(radius), radius_held=False, partial_rim=True)
         if expected_radius_px is None:
-            if arc < MIN_ACQUIRE_ARC_DEG or not plausible:
-                return None
-            return BallMeasurement(float(x), float(y), float(radius), radius_held=False, partial_rim=True)
+            return partial
         if arc < MIN_HELD_ARC_DEG:
             return None
-        x, y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
-        if _rim_rms(points, x, y, expected_radius_px) > MAX_RIM_RMS_PX:
-            return None  # not a ball's rim: a player's silhouette, a ball merged with something
-        return BallMeasurement(float(x), float(y), float(expected_radius_px), radius_held=True)
+        held_x, held_y = _centre_with_radius(points, (x, y), expected_radius_px)  # points are float64 here
+        if _rim_rms(points, held_x, held_y, expected_radius_px) > MAX_RIM_RMS_PX:
+            # Not the rim of a ball that size: a player's silhouette, a ball merged with something;
+            # or the ball itself, when its size was only ever guessed from part of its rim.
+            return None if radius_sure else partial
+        return BallMeasurement(float(held_x), float(held_y), float(expected_radius_px), radius_held=True)
 
     def _drop_occlusion_edges(self, points: np.ndarray, size_px: float) -> np.ndarray:
         """Remove rim points that the goal frame, not the ball, made (see OCCLUSION_ZONE_RADII)."""
@@ -495,9 +530,11 @@ def _blobs(mask: np.ndarray):
     return centres, widths, heights, areas, major, minor
 
 
-def _most_ball_like(coarse_mask: np.ndarray, expected_radius_px: float | None = None):
-    """Centre and radius (full-frame px) of the most ball-like blob of a coarse mask: round, full
-    and large; or, when a ball of `expected_radius_px` is followed, of its size (a streak allowed)."""
+def _most_ball_like(coarse_mask: np.ndarray, expected_radius_px: float | None = None
+                    ) -> list[tuple[tuple[float, float], float]]:
+    """Centre and radius (full-frame px) of the ball-like blobs of a coarse mask, the most
+    ball-like first: round, full and large; or, when a ball of `expected_radius_px` is followed,
+    of its size (a streak allowed)."""
     centres, widths, heights, areas, major, minor = _blobs(coarse_mask)
     radii = np.maximum(widths, heights) * COARSE_STRIDE / 2
     fills = areas / (widths * heights)
@@ -514,11 +551,9 @@ def _most_ball_like(coarse_mask: np.ndarray, expected_radius_px: float | None = 
         short_enough = major * COARSE_STRIDE <= MAX_STREAK_RADII * expected_radius_px + COARSE_STRIDE
         ball_like = plausible & size_ok & short_enough
         scores = fills * roundness / (1.0 + np.abs(np.log(np.maximum(width_px, 1.0) / expected_radius_px)))
-    if not ball_like.any():
-        return None
-    best = int(np.argmax(np.where(ball_like, scores, -1.0)))
-    x, y = centres[best] * COARSE_STRIDE
-    return (float(x), float(y)), float(radii[best])
+    order = [int(k) for k in np.argsort(-scores, kind="stable") if ball_like[k]]
+    return [((float(centres[k, 0] * COARSE_STRIDE), float(centres[k, 1] * COARSE_STRIDE)), float(radii[k]))
+            for k in order]
 
 
 def _robust_circle_fit(points: np.ndarray):

@@ -21,7 +21,7 @@ RADIUS_SMOOTHING = 0.5
 class BallTrack:
     """One ball track. State [x, y, vx, vy] in px and px/frame, hidden behind properties."""
 
-    def __init__(self, x_px: float, y_px: float, radius_px: float):
+    def __init__(self, x_px: float, y_px: float, radius_px: float, radius_sure: bool = True):
         self._filter = cv2.KalmanFilter(4, 2)
         self._filter.transitionMatrix = np.array(
             [[1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0], [0, 0, 0, 1]], np.float32
@@ -34,6 +34,9 @@ class BallTrack:
         spread = INITIAL_SPEED_SPREAD_PX**2
         self._filter.errorCovPost = np.diag([MEASUREMENT_NOISE_PX**2] * 2 + [spread] * 2).astype(np.float32)
         self.radius_px = radius_px
+        self.radius_sure = radius_sure
+        """False while the radius comes only from fits to part of the rim (a ball half behind a
+        post when first found): a size to start from, not one to hold against what is seen."""
         self.misses = 0
         self.measured_frames = 1
 
@@ -52,11 +55,14 @@ class BallTrack:
         state = self._filter.predict()
         return float(state[0, 0]), float(state[1, 0])
 
-    def update(self, x_px: float, y_px: float, radius_px: float | None) -> None:
-        """Correct with a measured centre; radius_px None when it was held, not measured."""
+    def update(self, x_px: float, y_px: float, radius_px: float | None, radius_sure: bool = True) -> None:
+        """Correct with a measured centre; radius_px None when it was held, not measured;
+        radius_sure False when it was fitted to part of the rim only (it then refines an unsure
+        radius, and never moves a sure one)."""
         self._filter.correct(np.array([[x_px], [y_px]], np.float32))
-        if radius_px is not None:
+        if radius_px is not None and (radius_sure or not self.radius_sure):
             self.radius_px += RADIUS_SMOOTHING * (radius_px - self.radius_px)
+            self.radius_sure = self.radius_sure or radius_sure
         self.misses = 0
         self.measured_frames += 1
 
