@@ -67,6 +67,15 @@ def test_a_no_goal_about_a_ball_seen_back_out_before_it_left_the_view_keeps_its_
     assert [(c.evidence, c.confidence) for c in calls] == [("measured", 0.9999)]
 
 
+def test_a_near_miss_seen_part_over_in_one_frame_only_is_a_no_goal():
+    calls = feed(CrossingJudge(), [-40, -30, -6, -30, -40])  # leading edge 4 px over, in one frame
+    assert [(c.kind, c.frame_index) for c in calls] == [("no_goal", 2)]
+
+
+def test_one_frame_barely_part_over_is_no_call():
+    assert feed(CrossingJudge(), [-40, -30, -9.5, -30, -40]) == []  # leading edge 0.5 px over: noise
+
+
 def test_a_ball_that_never_reaches_the_line_gives_no_call():
     assert feed(CrossingJudge(), [-60, -40, -20, -40, None]) == []
 

@@ -7,6 +7,8 @@ A careful official's rules of evidence:
   for one case: at the apex of an impact (a fast approach and rebound either side) a single
   frame measured with its whole rim 4 standard errors over, where the approach and rebound
   lines also meet past the line, is a goal;
+- a no-goal, which can score nothing, may rest on one frame that shows part of the ball over
+  far beyond its noise (at broadcast rates a near miss may be over for one frame only);
 - a goal needs the same track seen on the field side of wholly-over first (a ball that first
   appears inside the goal gives no goal: nobody saw it cross);
 - when the ball was hidden while it crossed (a goalkeeper in front), the first frame over comes
@@ -224,7 +226,7 @@ class CrossingJudge:
         deepest, seen = self._deepest, self._part_over_frames
         span = 0 if deepest is None else self._last_part_over - self._part_over_first + 1
         self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
-        if deepest is None or seen < CONFIRM_FRAMES:
+        if deepest is None or (seen < CONFIRM_FRAMES and not _clearly_part_over(deepest)):
             return []
         impact = self._impact_goal(frame_index)
         self._recent.clear()  # this approach is settled
@@ -275,6 +277,13 @@ class CrossingJudge:
         self._out_frames = self._out_frames + 1 if leading_px < 0 else 0
         if self._out_frames >= CONFIRM_FRAMES:
             self._wholly_over, self._out_frames = False, 0
+
+
+def _clearly_part_over(sample: _Sample) -> bool:
+    """Its leading edge is past the line by MEASURED_OVER_SIGMAS of its noise: one such frame is
+    enough for a no-goal (a near miss at broadcast rates shows part of the ball over in one frame
+    only), where a goal needs CONFIRM_FRAMES. A wrong no-goal scores nothing."""
+    return sample.margin_px + 2 * sample.radius_px >= MEASURED_OVER_SIGMAS * sample.sigma_px
 
 
 def _meeting(samples: list[_Sample], k: int):
