@@ -69,6 +69,9 @@ MAX_CAMERA_DISTANCE_M = 300.0
 DISTANCE_FLOOR = 0.005
 """Relative error of a distance that no averaging removes: the ball's stated diameter (a
 match ball is measured to a millimetre or so of its 22 cm) and the calibration's focal length."""
+GROUND_TOLERANCE_M = 0.02
+"""A ball's centre is never lower than its radius above the ground (z = 0 at the posts' feet): 2 cm
+less allows for a ball pressed into the grass and for the posts' feet clicked a little off."""
 RESECTION_MAX_RESIDUAL = 1e-2
 """The four corners must fit one camera in the plane to 1 % (of tan of the ray angle); a larger
 residual means corners in the wrong order or a camera outside the plane."""
@@ -155,10 +158,14 @@ class MouthView:
         return self.centre_m + distance * direction, distance
 
     def place(self, sightings: Sequence[tuple[float, Point, float]], at_frame: float,
-              ball_radius_m: float, frame_period_s: float) -> Placement:
+              ball_radius_m: float, frame_period_s: float,
+              crossing_ray: tuple[Point, float] | None = None) -> Placement:
         """The crossing point at fractional frame `at_frame` from measured sightings
         (frame index, image centre px, image radius px) around it; unplaced without any.
-        frame_period_s: the stream's time between frames (s).
+        frame_period_s: the stream's time between frames (s). crossing_ray: the ball's image
+        centre (px) in the frame nearest the crossing whose centre was measured (its radius
+        maybe not), and how many frames that is from `at_frame`: it gives the ray the ball
+        crossed on to within its drift since (a mean of sightings farther away allows for more).
 
         Each sighting gives a plane point; a straight line in time through them (one point:
         that point) is read at `at_frame`, so a ball moving along the line is placed where it
@@ -191,20 +198,43 @@ class MouthView:
         across_m = ACROSS_RAY_SIGMA_M
         if mean_noise < noise_m:
             at, noise_m, across_m = at_mean, mean_noise, math.hypot(ACROSS_RAY_SIGMA_M, drift_m)
+            ray_drift_m = None if crossing_ray is None else crossing_ray[1] * frame_period_s * PLANE_SPEED_MPS
+            if ray_drift_m is not None and ray_drift_m < drift_m:
+                # The ball seen nearer the crossing, its size unmeasured there, gives the ray it
+                # crossed on more surely: only its distance along that ray needs the sightings.
+                distance = float(np.linalg.norm(at - self.centre_m))
+                direction = self.axis + self.line_camera.tangent(crossing_ray[0]) * self.lateral
+                at = self.centre_m + distance * direction / np.linalg.norm(direction)
+                across_m = math.hypot(ACROSS_RAY_SIGMA_M, ray_drift_m)
         sigma_m = math.hypot(noise_m, DISTANCE_FLOOR * float(np.linalg.norm(at - self.centre_m)))
-        return Placement(float(at[0]), float(at[1]), sigma_m, self._verdict(at, sigma_m, across_m), across_m)
+        # The ball's centre cannot be under the ground: a placement below it belongs where its
+        # ray meets the lowest height a ball's centre reaches (the ray is measured to ACROSS_RAY_SIGMA_M,
+        # the distance along it is the unsure part).
+        ground_z = ball_radius_m - GROUND_TOLERANCE_M
+        verdict = self._verdict(at, sigma_m, across_m, ground_z)
+        ray = (at - self.centre_m) / np.linalg.norm(at - self.centre_m)
+        if at[1] < ground_z and ray[1] < 0:
+            at = at + (ground_z - at[1]) / ray[1] * ray
+        return Placement(float(at[0]), float(at[1]), sigma_m, verdict, across_m)
 
-    def _verdict(self, point: np.ndarray, sigma_m: float, across_m: float) -> MouthVerdict:
+    def _verdict(self, point: np.ndarray, sigma_m: float, across_m: float,
+                 ground_z: float = -math.inf) -> MouthVerdict:
         """Inside or outside the mouth all round the MOUTH_SIGMAS ellipse (sigma_m along the
-        camera's ray, across_m across it), or uncertain."""
+        camera's ray, across_m across it) where it lies above `ground_z` (a ball's centre is never
+        lower: the part of the ellipse under it is no place the ball can have crossed), or uncertain."""
         ray = (point - self.centre_m) / np.linalg.norm(point - self.centre_m)
         across = np.array([-ray[1], ray[0]])
-        # The ellipse's exact reach along x and along z (its bounding box).
-        reach_x, reach_z = (MOUTH_SIGMAS * math.hypot(sigma_m * ray[i], across_m * across[i]) for i in (0, 1))
+        # The ellipse {point + E u : |u| <= 1}, E's columns the scaled ray and across directions.
+        shape = MOUTH_SIGMAS * np.column_stack([sigma_m * ray, across_m * across])
+        chord = _ellipse_at_height(point, shape, ground_z)
+        if chord is None and point[1] < ground_z:
+            return "mouth_uncertain"  # the whole ellipse under the ground: a measurement gone wrong
         half = self.goal_width_m / 2
-        if abs(point[0]) + reach_x < half and point[1] + reach_z < self.goal_height_m:
+        low_x, high_x = _reach(point, shape, np.array([1.0, 0.0]), ground_z, chord)
+        low_z, high_z = _reach(point, shape, np.array([0.0, 1.0]), ground_z, chord)
+        if -half < low_x and high_x < half and high_z < self.goal_height_m:
             return "in_mouth"
-        if abs(point[0]) - reach_x >= half or point[1] - reach_z >= self.goal_height_m:
+        if low_x >= half or high_x <= -half or low_z >= self.goal_height_m:
             return "outside_mouth"
         return "mouth_uncertain"
 
@@ -249,6 +279,33 @@ def _straight_estimate(frames: np.ndarray, points: np.ndarray, at_frame: float, 
     scatter = max(scatter, nominal_m * SCATTER_FLOOR)
     leverage = 1 / len(frames) + (at_frame - frames.mean()) ** 2 / float(spread @ spread)
     return mean + slope * (at_frame - frames.mean()), scatter * math.sqrt(leverage)
+
+
+def _ellipse_at_height(centre: np.ndarray, shape: np.ndarray, z: float) -> list[np.ndarray] | None:
+    """The two points where the ellipse {centre + shape u : |u| = 1} meets the height z; None
+    when it does not reach it."""
+    # centre_z + (shape[1] . u) = z with |u| = 1: u = a w / |w| + b w_perp, a = (z - centre_z) / |w|.
+    row = shape[1]
+    norm = float(np.linalg.norm(row))
+    if not math.isfinite(z) or norm == 0 or abs(z - centre[1]) > norm:
+        return None
+    a = (z - centre[1]) / norm
+    b = math.sqrt(max(1 - a * a, 0.0))
+    w = row / norm
+    perp = np.array([-w[1], w[0]])
+    return [centre + shape @ (a * w + sign * b * perp) for sign in (-1.0, 1.0)]
+
+
+def _reach(centre: np.ndarray, shape: np.ndarray, direction: np.ndarray, ground_z: float,
+           chord: list[np.ndarray] | None) -> tuple[float, float]:
+    """Least and greatest `direction . p` over the ellipse {centre + shape u : |u| <= 1} above
+    `ground_z` (a convex region: its extremes lie on the ellipse or at the ends of its chord there)."""
+    gradient = shape.T @ direction
+    norm = float(np.linalg.norm(gradient))
+    extremes = [] if norm == 0 else [centre + shape @ (sign * gradient / norm) for sign in (-1.0, 1.0)]
+    candidates = [p for p in extremes if p[1] >= ground_z] + (chord or [])
+    values = [float(direction @ p) for p in candidates]
+    return min(values), max(values)
 
 
 def _line_camera(focal_px: float, principal_point_px: Point, goal_line: GoalLine) -> _LineCamera:

@@ -120,6 +120,8 @@ class _Watch:
     track: BallTrack
     judge: CrossingJudge
     sightings: deque[_Sighting] = field(default_factory=lambda: deque(maxlen=SIGHTINGS_KEPT))
+    centres: deque[tuple[int, tuple[float, float]]] = field(default_factory=lambda: deque(maxlen=SIGHTINGS_KEPT))
+    """Every measured frame's image centre, its radius measured or held: the ball's ray."""
     chromaticity: np.ndarray | None = None
     """The ball's colour without brightness, learnt from its measured frames (an average that
     keeps learning: a ball's panels turn, the light changes)."""
@@ -152,6 +154,14 @@ class _Watch:
         if self.chromaticity is None or seen is None or found.smeared:
             return True  # a streak mixes the ball with the ground: its colour says little
         return float(np.abs(seen - self.chromaticity).max()) <= CHROMATICITY_TOLERANCE
+
+    def crossing_ray(self, frame: float) -> tuple[tuple[float, float], float] | None:
+        """The image centre measured nearest fractional `frame` (its radius measured or held) and
+        how many frames from it; None when no frame was measured."""
+        if not self.centres:
+            return None
+        nearest, centre = min(self.centres, key=lambda fc: abs(fc[0] - frame))
+        return centre, abs(nearest - frame)
 
     def sightings_round(self, frame: float, reach_frames: float) -> list[tuple[int, tuple[float, float], float]]:
         """Up to PLACEMENT_SIGHTINGS measured frames on each side of `frame`, within `reach_frames`."""
@@ -229,6 +239,7 @@ class CameraJudge:
                  alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
         watch.rim_seen = watch.rim_seen or found.rim_fitted
+        watch.centres.append((frame_index, centre))
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         distance = self.goal_line.signed_distance_px(centre)
@@ -365,7 +376,8 @@ class CameraJudge:
             return None
         at = call.crossing_frame if call.crossing_frame is not None else call.frame_index
         sightings = watch.sightings_round(at, self.placement_reach_frames)
-        return self.mouth.place(sightings, at, self.ball_radius_m, 1 / self.fps)
+        return self.mouth.place(sightings, at, self.ball_radius_m, 1 / self.fps,
+                                crossing_ray=watch.crossing_ray(at))
 
     def frame_shift_px(self, frame: np.ndarray) -> tuple[float, float]:
         """How far this frame's content is displaced from the background (camera shake; (0, 0) on

@@ -126,3 +126,47 @@ def test_mouth_corners_given_in_the_wrong_order_are_refused_not_mirrored():
     bar_and_feet = feet_and_bar[2:] + feet_and_bar[:2]  # the bar's ends given as the posts' feet
     with pytest.raises(MouthGeometryError):
         MouthView.resect(1000.0, (640.0, 360.0), line, bar_and_feet, 7.32, 2.44)
+
+
+def _doctest_view():
+    """The module doctest's camera: 10 m beside the middle of the goal, 4 m up, f = 1000 px."""
+    from camera_sim.goal_line import GoalLine
+    from camera_sim.goal_mouth import MouthView
+    line = GoalLine.through((0.0, 360.0), (1280.0, 360.0), goal_side=(0.0, 400.0))
+    corners = [(640 - 1000 * drop / depth, 360.0) for drop, depth in ((4, 13.66), (4, 6.34), (1.56, 13.66), (1.56, 6.34))]
+    return MouthView.resect(1000.0, (640.0, 360.0), line, corners, goal_width_m=7.32, goal_height_m=2.44)
+
+
+def _seen_at(x: float, z: float, size: float = 1.0, ball_radius_m: float = 0.11):
+    """Image centre and radius (times `size`) of a ball crossing the doctest camera's plane at (x, z)."""
+    import math
+    depth, drop = 10.0 - x, 4.0 - z
+    u = 640 - 1000 * drop / depth
+    cos_phi = 1000 / math.hypot(1000, u - 640)
+    angular = math.asin(ball_radius_m / math.hypot(depth, drop))
+    return (u, 360.0), size * math.tan(angular) * 1000 * (1 / cos_phi + 1 / cos_phi**2) / 2
+
+
+def test_a_ball_on_the_ground_near_a_post_is_placed_where_its_ray_meets_the_ground():
+    view = _doctest_view()
+    centre, radius = _seen_at(-3.3, 0.11)  # rolling 0.36 m inside the far post
+    sightings = [(frame, centre, radius) for frame in (8, 9, 11)]
+    place = view.place(sightings, at_frame=10, ball_radius_m=0.11, frame_period_s=0.004)
+    # Its uncertainty along the ray reaches past the post, but only under the ground.
+    assert place.verdict == "in_mouth"
+    assert place.z_m >= 0.11 - 0.02 - 1e-9
+    too_small = [(frame, centre, 0.85 * radius) for frame in (8, 9, 11)]  # placed 2.4 m too far: wholly under the ground
+    assert view.place(too_small, at_frame=10, ball_radius_m=0.11, frame_period_s=0.004).verdict == "mouth_uncertain"
+
+
+def test_a_crossing_far_from_every_sized_frame_takes_its_ray_from_the_nearest_frame_that_saw_the_ball():
+    view = _doctest_view()
+    at = (-1.0, 1.0)
+    # Six sized frames 0.1 s before the crossing, their sizes 2 % noisy (the line through them
+    # read that far off is a guess: their mean, allowing for the drift since, is surer).
+    sightings = [(frame, *_seen_at(at[0], at[1], 1.02 if frame % 2 else 0.98)) for frame in range(70, 76)]
+    without = view.place(sightings, at_frame=100, ball_radius_m=0.11, frame_period_s=0.004)
+    with_ray = view.place(sightings, at_frame=100, ball_radius_m=0.11, frame_period_s=0.004,
+                          crossing_ray=(_seen_at(*at)[0], 1.0))
+    assert without.sigma_across_m > 1.0 and with_ray.sigma_across_m == pytest.approx(0.05)  # 3 cm, 4 cm of drift
+    assert with_ray.sigma_m == without.sigma_m  # the distance along the ray still allows for the drift
