@@ -21,10 +21,6 @@ READ_AHEAD_FRAMES = 4
 out the consumer's slower frames (a rim fit, a whole-frame search), few enough that memory stays
 flat (4 x 2.8 MB at 1280x720, 4 x 6.2 MB at 1920x1080). The judge is faster than the decoder on
 average (about 0.4 ms against 1.1 ms a 720p frame), so a deeper queue would only sit full."""
-DECODER_THREADS = 1
-"""FFmpeg decodes each capture on one thread. Its default (a thread a core) gains nothing on
-an MPEG-4 clip and takes the core the judge needs: 2,000 frames of the 1280x720 command clip
-took 2.70 s wall and 2.78 s CPU with the default, 2.44 s and 2.31 s with one thread."""
 STOP_POLL_S = 0.05
 """A reader waiting to hand over a frame looks this often whether the consumer has gone."""
 SAMPLE_READERS = 2
@@ -53,9 +49,7 @@ class ClipSource:
             raise InputError(self.path, "fps", "the clip reports no frame rate; give fps in the calibration")
 
     def _open(self) -> cv2.VideoCapture:
-        capture = cv2.VideoCapture(str(self.path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, DECODER_THREADS])
-        if not capture.isOpened():  # a backend that takes no thread count (an image sequence, say)
-            capture = cv2.VideoCapture(str(self.path))
+        capture = cv2.VideoCapture(str(self.path))
         if not capture.isOpened():
             raise InputError(self.path, "", "cannot be opened as a video (not a format OpenCV can decode, or corrupt)")
         return capture
