@@ -228,7 +228,8 @@ class CrossingJudge:
         self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
         if deepest is None or (seen < CONFIRM_FRAMES and not _clearly_part_over(deepest)):
             return []
-        impact = self._impact_goal(frame_index)
+        # An impact goal still needs CONFIRM_FRAMES frames part over: the one-frame rule is for no-goals only.
+        impact = self._impact_goal(frame_index) if seen >= CONFIRM_FRAMES else None
         self._recent.clear()  # this approach is settled
         if impact is not None:
             return [impact]
