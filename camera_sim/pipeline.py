@@ -126,8 +126,9 @@ class _Watch:
     """The ball's colour without brightness, learnt from its measured frames (an average that
     keeps learning: a ball's panels turn, the light changes)."""
     rim_seen: bool = False
-    """A circle was fitted to its rim at least once. Until then it is only a blob as wide as the
-    ball (a streak: a leg seen at the line looks like one): its calls wait, and die with it."""
+    """It has been seen as a ball at least once (CameraJudge._shows_a_ball). Until then it is a
+    streak, or a round end of something (a leg or a sock seen at the line looks like either):
+    its calls wait, and die with it."""
     waiting_calls: list[LineCall] = field(default_factory=list)
 
     def calls_to_make(self, calls: list[LineCall]) -> list[LineCall]:
@@ -229,6 +230,8 @@ class CameraJudge:
             if found is not None:
                 # A size lent by an earlier track, or fitted to part of the rim, is only a start.
                 radius_sure = not (found.radius_held or found.partial_rim)
+                if radius_sure:
+                    self.known_radius_px = found.radius_px
                 watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px, radius_sure), CrossingJudge())
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
@@ -238,7 +241,7 @@ class CameraJudge:
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement,
                  alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
-        watch.rim_seen = watch.rim_seen or found.rim_fitted
+        watch.rim_seen = watch.rim_seen or self._shows_a_ball(found)
         watch.centres.append((frame_index, centre))
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
@@ -247,6 +250,17 @@ class CameraJudge:
         calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held or found.partial_rim,
                                     centre_px=centre)
         return self._decisions(watch, calls)
+
+    def _shows_a_ball(self, found: BallMeasurement) -> bool:
+        """A circle fitted all round its rim; or to part of it, at the size of the ball last
+        measured whole (within SIZE_CONTINUITY). The round end of a sock or a boot fits a circle
+        on part of its outline, but a smaller one."""
+        if not found.rim_fitted:
+            return False
+        if not (found.radius_held or found.partial_rim):
+            return True
+        known = self.known_radius_px
+        return known is not None and 1 / SIZE_CONTINUITY <= found.radius_px / known <= SIZE_CONTINUITY
 
     def _wholly_in_frame(self, found: BallMeasurement, alignment: FrameAlignment) -> bool:
         """The ball's whole image lies inside the frame (a ball cut by the edge is measured too
@@ -336,7 +350,8 @@ class CameraJudge:
             return None
         track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px, not found.partial_rim)
         if not found.radius_held:
-            self.known_radius_px = track.radius_px
+            if not found.partial_rim:
+                self.known_radius_px = track.radius_px
             if same_ball:  # never learn the colour of something that is not this ball (a shirt beside it)
                 watch.learn_colour(colour)
         return found

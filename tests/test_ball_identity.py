@@ -58,3 +58,21 @@ def test_a_yellow_shirt_seen_past_the_line_after_the_ball_was_hidden_is_no_goal(
 @pytest.mark.parametrize("radius", [RADIUS_PX * 2, RADIUS_PX // 2])
 def test_a_white_thing_of_another_size_seen_past_the_line_is_no_goal(radius):
     assert [c.kind for c in calls_for(WHITE_BGR, radius) if c.kind == "goal"] == []
+
+
+
+def streak_frame(centre: tuple[int, int]) -> np.ndarray:
+    """Something as wide as the ball and four radii long, never round (a shin seen side-on)."""
+    image = frame(None)
+    cv2.ellipse(image, centre, (4 * RADIUS_PX, RADIUS_PX), 0.0, 0, 360, WHITE_BGR, -1, lineType=cv2.LINE_AA)
+    return image
+
+
+def test_a_blob_as_wide_as_the_ball_but_never_round_makes_no_call_at_the_line():
+    ball_passes = [frame((60 + 8 * n, 40)) for n in range(20)]  # the ball's size is learnt far from the line
+    gone = [frame(None)] * 50
+    sweeps = [streak_frame((LINE_X - 120 + 30 * n, 170)) for n in range(9)]  # 30 px a frame along its length
+    calibration = Calibration(goal_line=((LINE_X, 0), (LINE_X, SIZE[1] - 1)), goal_side=(LINE_X + 50, 120), fps=FPS)
+    judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
+    calls = [d for n, image in enumerate(ball_passes + gone + sweeps + gone) for d in judge.process(n, image)]
+    assert calls + judge.finish() == []
