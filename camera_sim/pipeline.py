@@ -129,16 +129,25 @@ class _Watch:
     """It has been seen as a ball at least once (CameraJudge._shows_a_ball). Until then it is a
     streak, or a round end of something (a leg or a sock seen at the line looks like either):
     its calls wait, and die with it."""
+    seen_whole: bool = False
+    """...and a circle has been fitted all round its rim, at the ball's size: until then its goals
+    wait (a no-goal, which scores nothing, needs only rim_seen)."""
     waiting_calls: list[LineCall] = field(default_factory=list)
 
     def calls_to_make(self, calls: list[LineCall]) -> list[LineCall]:
-        """The calls this watch may make now: none until a rim has shown its ball is one, then
-        the ones that waited for it too."""
+        """The calls this watch may make now, in frame order: those its evidence allows (see
+        rim_seen, seen_whole); the rest wait for more."""
         self.waiting_calls += calls
-        if not self.rim_seen:
-            return []
-        calls, self.waiting_calls = self.waiting_calls, []
-        return calls
+        ready = [c for c in self.waiting_calls if self.seen_whole or (self.rim_seen and c.kind == "no_goal")]
+        # Calls come out in order: none jumps a goal that still waits.
+        first_waiting = next((n for n, c in enumerate(self.waiting_calls) if c not in ready), len(self.waiting_calls))
+        ready, self.waiting_calls = self.waiting_calls[:first_waiting], self.waiting_calls[first_waiting:]
+        return ready
+
+    def absorb(self, other: "_Watch") -> None:
+        """Another watch on this same ball is dropped: what it saw of the ball counts here."""
+        self.rim_seen |= other.rim_seen
+        self.seen_whole |= other.seen_whole
 
     def learn_colour(self, seen: np.ndarray | None) -> None:
         """Fold one frame's chromaticity into the watch's."""
@@ -152,8 +161,10 @@ class _Watch:
         size_px = found.blob_radius_px if found.radius_held else found.radius_px
         if size_px is not None and not 1 / SIZE_CONTINUITY <= size_px / self.track.radius_px <= SIZE_CONTINUITY:
             return False
-        if self.chromaticity is None or seen is None or found.smeared:
+        if self.chromaticity is None or found.smeared:
             return True  # a streak mixes the ball with the ground: its colour says little
+        if seen is None:  # too little of it differs from the background to read a colour (white on white)
+            return not (found.radius_held or found.partial_rim)  # then only a whole round rim will do
         return float(np.abs(seen - self.chromaticity).max()) <= CHROMATICITY_TOLERANCE
 
     def crossing_ray(self, frame: float) -> tuple[tuple[float, float], float] | None:
@@ -242,13 +253,13 @@ class CameraJudge:
                  alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
         watch.rim_seen = watch.rim_seen or self._shows_a_ball(found)
+        watch.seen_whole = watch.seen_whole or self._shows_a_whole_ball(found)
         watch.centres.append((frame_index, centre))
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         distance = self.goal_line.signed_distance_px(centre)
-        # A radius fitted to part of the rim is loose: the margin's noise is that of a held one.
-        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held or found.partial_rim,
-                                    centre_px=centre)
+        calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre,
+                                    partial_rim=found.partial_rim)
         return self._decisions(watch, calls)
 
     def _shows_a_ball(self, found: BallMeasurement) -> bool:
@@ -262,6 +273,13 @@ class CameraJudge:
         known = self.known_radius_px
         return known is not None and 1 / SIZE_CONTINUITY <= found.radius_px / known <= SIZE_CONTINUITY
 
+    def _shows_a_whole_ball(self, found: BallMeasurement) -> bool:
+        """A circle fitted all round its rim, of the size of the ball last measured whole."""
+        if not found.rim_fitted or found.radius_held or found.partial_rim:
+            return False
+        known = self.known_radius_px
+        return known is None or 1 / SIZE_CONTINUITY <= found.radius_px / known <= SIZE_CONTINUITY
+
     def _wholly_in_frame(self, found: BallMeasurement, alignment: FrameAlignment) -> bool:
         """The ball's whole image lies inside the frame (a ball cut by the edge is measured too
         small). Its centre is in background pixels; a shaking camera moves it in the frame."""
@@ -271,25 +289,25 @@ class CameraJudge:
         return reach <= x_px <= width - 1 - reach and reach <= y_px <= height - 1 - reach
 
     def _decisions(self, watch: _Watch, calls: list[LineCall]) -> list[LineDecision]:
-        """The watch's calls that stand after the dead time, as decisions placed in the mouth;
-        remembers the goals (a crossing placed outside the mouth is none: it opens no dead time)."""
-        calls = watch.calls_to_make(calls)
-        decisions = [self._decision(call, watch) for call in self._after_goal_dead_time(watch, calls)]
-        for decision in decisions:
-            if decision.kind == "goal":
-                self._last_goal = (decision.frame_index, watch)
-        return decisions
+        """The watch's calls that stand after the dead time, as decisions placed in the mouth."""
+        calls = self._after_goal_dead_time(watch, watch.calls_to_make(calls))
+        return [self._decision(call, watch) for call in calls]
 
     def _after_goal_dead_time(self, watch: _Watch, calls: list[LineCall]) -> list[LineCall]:
         """Drop another watch's call about the ball just scored with (GOAL_DEAD_TIME_S), or any
-        other watch's call right after a goal (SAME_CROSSING_S)."""
+        other watch's call right after (or, released late, before) a goal (SAME_CROSSING_S);
+        remember goal calls, those placed outside the mouth too (another watch on the same
+        crossing must not score it)."""
         if self._last_goal is not None and calls:
             goal_frame, scorer = self._last_goal
             same_ball = scorer is not watch and scorer in self.watches and _near(scorer, watch, EXCLUSION_RADII)
-            since = [c.frame_index - goal_frame for c in calls]
+            since = [abs(c.frame_index - goal_frame) for c in calls]
             calls = [c for c, frames in zip(calls, since) if scorer is watch or not (
                 (same_ball and frames <= self.dead_time_frames)
                 or frames <= self.same_crossing_frames)]
+        for call in calls:
+            if call.kind == "goal" and (self._last_goal is None or call.frame_index >= self._last_goal[0]):
+                self._last_goal = (call.frame_index, watch)
         return calls
 
     def finish(self) -> list[LineDecision]:
@@ -317,6 +335,7 @@ class CameraJudge:
             for old in self.watches:
                 if old is not young and old.track.measured_frames >= young.track.measured_frames and _near(
                         old, young, 1.0):
+                    old.absorb(young)
                     self.watches.remove(young)
                     break
 

@@ -125,3 +125,21 @@ def test_a_goal_confirmed_after_an_unseen_frame_is_given_at_the_first_frame_seen
     calls = [c for frame, distance in ((0, -30), (1, 12), (3, 15), (4, 18))
              for c in judge.observe(frame, distance, RADIUS_PX)]
     assert [(c.kind, c.frame_index, c.decided_frame) for c in calls] == [("goal", 1, 4)]
+
+
+def test_a_lone_frame_read_wholly_over_leaves_a_no_goal_only_half_sure():
+    calls = feed(CrossingJudge(), [-51, -31, -11, 15, 9, 7, -11, -31, -51])  # margins ... +5, -1, -3 ...
+    assert [(c.kind, c.confidence) for c in calls] == [("no_goal", 0.5)]
+
+
+def test_a_near_miss_seen_part_over_in_one_frame_is_only_as_sure_as_its_motion_allows():
+    calls = feed(CrossingJudge(), [-51, -31, -11, 7, -11, -31, -51])  # margins -61 ... -3 ...: 18 px a frame, it may have gone over
+    assert [(c.kind, c.confidence) for c in calls] == [("no_goal", 0.5)]
+
+
+def test_a_frame_read_wholly_over_from_part_of_the_rim_is_no_frame_over():
+    judge = CrossingJudge()
+    calls = []
+    for frame, distance in enumerate([-30, -15, 14, 16, 15, 14]):
+        calls += judge.observe(frame, distance, RADIUS_PX, partial_rim=frame >= 2)
+    assert calls == []

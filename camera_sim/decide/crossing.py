@@ -49,6 +49,11 @@ IMPACT_MAX_REBOUND = 1.2
 """A rebound is no faster than the approach (restitution below 1), give or take measurement noise."""
 IMPACT_MAX_SPAN_FRAMES = 6
 """The five samples of a V may miss one frame further out (a ball over the white paint is faint)."""
+PARTIAL_RIM_SIGMA_PX = 3.0
+"""Standard error of a trailing edge fitted to part of the rim only (a ball half behind a post):
+a circle fitted to 120 degrees of rim spreads its trailing edge ten times wider than one fitted
+all round (Monte Carlo through the detector's robust circle fit, 0.2 px rim noise). Such a frame
+never counts as wholly over (see CrossingJudge.observe)."""
 UNSEEN_CONFIDENCE = 0.5
 """A no-goal about a ball lost from view while part over the line: a coin's worth of knowledge."""
 RECENT_SAMPLES = 256
@@ -107,6 +112,7 @@ class _Sample:
     radius_held: bool = False
     centre_px: Point | None = None
     """Carried through to the call's picture only."""
+    partial_rim: bool = False
 
     def seen(self) -> dict:
         """The LineCall fields naming this sample as the circle that shows the call."""
@@ -114,6 +120,8 @@ class _Sample:
 
     @property
     def sigma_px(self) -> float:
+        if self.partial_rim:
+            return PARTIAL_RIM_SIGMA_PX
         return EDGE_SIGMA_PX * (2.0 if self.radius_held else 1.0)
 
 
@@ -142,16 +150,20 @@ class CrossingJudge:
         self._part_over_first: int | None = None
         self._last_part_over: int | None = None
         self._out_frames = 0
+        self._over_unconfirmed = False  # this approach read the whole ball over, but no goal stood
         self._recent: deque[_Sample] = deque(maxlen=RECENT_SAMPLES)  # the latest measured frames of this approach
 
     def observe(self, frame_index: int, centre_distance_px: float, radius_px: float,
-                radius_held: bool = False, centre_px: Point | None = None) -> list[LineCall]:
+                radius_held: bool = False, centre_px: Point | None = None, partial_rim: bool = False
+                ) -> list[LineCall]:
         """One measured frame: the ball centre's signed distance from the line and its radius.
 
         centre_px: where the centre is in the image, passed through to the calls (their pictures);
-        the decision uses the distance only.
+        the decision uses the distance only. partial_rim: the circle was fitted to part of the rim
+        only: its margin is loose (PARTIAL_RIM_SIGMA_PX), and a frame read wholly over from it
+        counts as a frame not seen, never as a frame over.
         """
-        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held, centre_px)
+        sample = _Sample(frame_index, centre_distance_px - radius_px, radius_px, radius_held, centre_px, partial_rim)
         leading_px = centre_distance_px + radius_px
         self._recent.append(sample)
         if self._wholly_over:
@@ -159,7 +171,8 @@ class CrossingJudge:
             self._watch_return(leading_px)
             return []
         if sample.margin_px > 0:
-            return self._over(sample)
+            self._over_unconfirmed = True
+            return [] if partial_rim else self._over(sample)
         self._before_run, self._over_run, self._first_over = sample, [], None
         if leading_px > 0:
             self._part_over(sample)
@@ -185,6 +198,7 @@ class CrossingJudge:
         self._wholly_over, self._deepest, self._part_over_frames = True, None, 0
         self._part_over_first, self._last_part_over = None, None
         self._over_run, self._out_frames, self._first_over = [], 0, None
+        self._over_unconfirmed = False
         self._recent.clear()
         if before is None:
             return []  # first seen inside the goal: nobody saw it cross
@@ -223,13 +237,16 @@ class CrossingJudge:
         return self._settle_no_goal(frame_index, seen_back_out=True)
 
     def _settle_no_goal(self, frame_index: int, seen_back_out: bool) -> list[LineCall]:
-        deepest, seen = self._deepest, self._part_over_frames
+        deepest, seen, over_read = self._deepest, self._part_over_frames, self._over_unconfirmed
         span = 0 if deepest is None else self._last_part_over - self._part_over_first + 1
         self._deepest, self._part_over_frames, self._part_over_first, self._last_part_over = None, 0, None, None
-        if deepest is None or (seen < CONFIRM_FRAMES and not _clearly_part_over(deepest)):
+        self._over_unconfirmed = False
+        one_frame = seen < CONFIRM_FRAMES
+        if deepest is None or (one_frame and (over_read or not _clearly_part_over(deepest))):
             return []
         # An impact goal still needs CONFIRM_FRAMES frames part over: the one-frame rule is for no-goals only.
         impact = self._impact_goal(frame_index) if seen >= CONFIRM_FRAMES else None
+        between = self._between_frames_confidence(deepest) if one_frame else None
         self._recent.clear()  # this approach is settled
         if impact is not None:
             return [impact]
@@ -239,9 +256,20 @@ class CrossingJudge:
                              UNSEEN_CONFIDENCE, "lost_at_line", hidden, **deepest.seen())]
         # The deepest moment may have been hidden: trust the call in proportion to what was seen.
         confidence = 0.5 + (confidence_of(deepest.margin_px, deepest.sigma_px) - 0.5) * seen / span
+        if over_read:
+            confidence = UNSEEN_CONFIDENCE  # a frame read the whole ball over, though no goal stood
+        elif between is not None:
+            confidence = between
         return [LineCall("no_goal", deepest.frame_index, deepest.margin_px, deepest.radius_px, None, frame_index,
                          round(confidence, 4), "measured" if hidden == 0 else "partly_hidden", hidden,
                          **deepest.seen())]
+
+    def _between_frames_confidence(self, deepest: _Sample) -> float:
+        """A no-goal seen part over in one frame: the ball may have gone deeper between frames, by
+        up to half the margin it moves from there to a neighbouring frame."""
+        near = [s.margin_px for s in self._recent if abs(s.frame_index - deepest.frame_index) == 1]
+        step_px = max((abs(m - deepest.margin_px) for m in near), default=math.inf)
+        return confidence_of(min(deepest.margin_px + step_px / 2, 0.0), deepest.sigma_px)
 
     def _impact_goal(self, decided_frame: int) -> LineCall | None:
         """A goal between frames: the approach and rebound lines either side of the deepest frame

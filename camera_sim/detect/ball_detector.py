@@ -60,8 +60,8 @@ OUTLIER_MEDIAN_FACTOR = 3.0
 ACQUIRE_CANDIDATES = 3
 """A whole-frame search measures up to the 3 most ball-like blobs, best first, until one is a
 ball: a player's rounded shoulder may look more ball-like on the coarse grid than the ball.
-A streak (no rim to fit) is taken only from the most ball-like blob: further down the list an
-elongated blob as wide as the ball is more often a leg than a ball."""
+Further down the list only a circle fitted all round its rim is taken: a streak, or a fit to
+part of an outline, there is more often a leg or a knee than a ball."""
 ACQUIRE_SEARCH_RADII = 2.0
 """After a coarse find, the ball's centre is looked for within two radii of the blob's centre."""
 WINDOW_MARGIN_PX = 2
@@ -214,7 +214,7 @@ class BallDetector:
             return None  # the usual case between incidents: nothing moves
         for rank, (centre, radius) in enumerate(_most_ball_like(mask, expected_radius_px)[:ACQUIRE_CANDIDATES]):
             ball = self._ball_at(frame, centre, radius, expected_radius_px, alignment, motion_px)
-            if ball is not None and (rank == 0 or not ball.smeared):
+            if ball is not None and (rank == 0 or not (ball.smeared or ball.radius_held or ball.partial_rim)):
                 return ball
         return None
 

@@ -31,8 +31,8 @@ def pixel_median(frames: list[np.ndarray]) -> np.ndarray:
     6
     """
     count = len(frames)
-    if count == 0:
-        raise ValueError("pixel_median needs at least one frame")
+    if count == 0 or frames[0].dtype != np.uint8:
+        raise ValueError("pixel_median needs one or more uint8 frames (its padding is white, 255)")
     middle = sorted({(count - 1) // 2, count // 2})
     comparators = _median_network(count, tuple(middle))
     image = np.empty_like(frames[0])

@@ -60,9 +60,10 @@ class BallTrack:
         radius_sure False when it was fitted to part of the rim only (it then refines an unsure
         radius, and never moves a sure one)."""
         self._filter.correct(np.array([[x_px], [y_px]], np.float32))
-        if radius_px is not None and (radius_sure or not self.radius_sure):
+        if radius_px is not None and radius_sure and not self.radius_sure:
+            self.radius_px, self.radius_sure = radius_px, True  # the first sure size replaces the guess
+        elif radius_px is not None and (radius_sure or not self.radius_sure):
             self.radius_px += RADIUS_SMOOTHING * (radius_px - self.radius_px)
-            self.radius_sure = self.radius_sure or radius_sure
         self.misses = 0
         self.measured_frames += 1
 
