@@ -74,6 +74,11 @@ GROUND_TOLERANCE_M = 0.05
 5 cm less allows for a ball pressed into the grass (1 cm), a pitch's camber or crown (2 cm) and
 the posts' feet clicked a pixel off (about 2 cm at 24 m): the ground cut must never remove the
 place where a low ball really crossed."""
+BALL_SIZE_REACH_M = 1.0
+"""A ball judged at the line is within a metre of the mouth (wide of a post, over the bar)..."""
+BALL_SIZE_TOLERANCE = 0.2
+"""...and its fitted radius within 20 % of a sphere's there (the off-axis ellipse adds up to a few
+per cent at the frame's edge; a small ball's fit, blur and compression a few more)."""
 RESECTION_MAX_RESIDUAL = 1e-2
 """The four corners must fit one camera in the plane to 1 % (of tan of the ray angle); a larger
 residual means corners in the wrong order or a camera outside the plane."""
@@ -148,6 +153,19 @@ class MouthView:
         plane = np.array([(-half, 0.0), (half, 0.0), (-half, goal_height_m), (half, goal_height_m)])
         axis, lateral, centre = _resect(plane, tangents)
         return cls(centre, axis, lateral, goal_line, focal_px, principal_point_px, view, goal_width_m, goal_height_m)
+
+    def ball_radius_range_px(self, ball_radius_m: float) -> tuple[float, float]:
+        """The image radius (px) a ball can have within BALL_SIZE_REACH_M of the goal mouth (the
+        posts and bar, in the goal plane), allowing BALL_SIZE_TOLERANCE for the off-axis ellipse
+        and the fit: a thing of another size at the line is not the ball."""
+        half, reach = self.goal_width_m / 2 + BALL_SIZE_REACH_M, BALL_SIZE_REACH_M
+        low, high = np.array([-half, 0.0]), np.array([half, self.goal_height_m + reach])
+        nearest = np.clip(self.centre_m, low, high)
+        corners = np.array([(x, z) for x in (low[0], high[0]) for z in (low[1], high[1])])
+        near_m = max(float(np.linalg.norm(self.centre_m - nearest)), ball_radius_m * 2)
+        far_m = float(np.max(np.linalg.norm(corners - self.centre_m, axis=1)))
+        return (self.focal_px * ball_radius_m / far_m * (1 - BALL_SIZE_TOLERANCE),
+                self.focal_px * ball_radius_m / near_m * (1 + BALL_SIZE_TOLERANCE))
 
     def point_at(self, image_px: Point, radius_px: float, ball_radius_m: float) -> tuple[np.ndarray, float]:
         """The plane point (x, z) of a ball imaged at `image_px` with radius `radius_px`, and

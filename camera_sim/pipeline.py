@@ -55,6 +55,10 @@ PLACEMENT_MIN_REACH_FRAMES = 4
 frames to average a small ball's size (the path's bend test still guards the straight line)."""
 FRAME_EDGE_MARGIN_PX = 2.0
 """A ball whose rim comes within 2 px of the frame's edge is not used to place a crossing."""
+SIZE_STABILITY = 1.1
+"""Two whole-rim fits of one ball agree in size within 10 % (a fit is good to a few per cent, 2.5 %
+for a 6 px ball; the ball's distance changes little between two frames near each other)."""
+WHOLE_RADII_KEPT = 8
 SIZE_CONTINUITY = 1.3
 """A ball found again after being lost has its radius within 1.3x of the track's (over a gap of
 0.4 s a ball at 20 m moves a few metres nearer or farther at most: about 15 %)."""
@@ -130,8 +134,10 @@ class _Watch:
     streak, or a round end of something (a leg or a sock seen at the line looks like either):
     its calls wait, and die with it."""
     seen_whole: bool = False
-    """...and a circle has been fitted all round its rim, at the ball's size: until then its goals
-    wait (a no-goal, which scores nothing, needs only rim_seen)."""
+    """...and circles have been fitted all round its rim in two frames, of a ball's size and the
+    same size (within SIZE_STABILITY): until then its goals wait (a no-goal, which scores nothing,
+    needs only rim_seen). The round end of a sock fits circles, but of wandering sizes."""
+    whole_radii: deque[float] = field(default_factory=lambda: deque(maxlen=WHOLE_RADII_KEPT))
     waiting_calls: list[LineCall] = field(default_factory=list)
 
     def calls_to_make(self, calls: list[LineCall]) -> list[LineCall]:
@@ -143,6 +149,12 @@ class _Watch:
         first_waiting = next((n for n, c in enumerate(self.waiting_calls) if c not in ready), len(self.waiting_calls))
         ready, self.waiting_calls = self.waiting_calls[:first_waiting], self.waiting_calls[first_waiting:]
         return ready
+
+    def saw_whole(self, radius_px: float) -> None:
+        """A circle of a ball's size was fitted all round its rim."""
+        self.seen_whole = self.seen_whole or any(
+            max(radius_px, r) / min(radius_px, r) <= SIZE_STABILITY for r in self.whole_radii)
+        self.whole_radii.append(radius_px)
 
     def absorb(self, other: "_Watch") -> None:
         """Another watch on this same ball is dropped: what it saw of the ball counts here."""
@@ -218,8 +230,11 @@ class CameraJudge:
         self.max_step_radii = MAX_BALL_SPEED_MPS / fps / self.ball_radius_m
         """The farthest a ball can move between frames, in ball radii."""
         self.known_radius_px: float | None = None
-        """The ball's image radius as last measured: a size to look for when no track is on
-        (a ball first seen as a motion-blur streak has no rim to measure)."""
+        """The ball's image radius as last measured whole on a watch seen as the ball: a size to
+        look for when no track is on (a ball first seen as a motion-blur streak has no rim to
+        measure), and, without the mouth's geometry, the size a new watch must show."""
+        self.ball_radius_range_px = None if self.mouth is None else self.mouth.ball_radius_range_px(self.ball_radius_m)
+        """With the mouth's geometry: the image radius a ball can have at the line."""
 
     def process(self, frame_index: int, frame: np.ndarray) -> list[LineDecision]:
         """Look at one frame (H, W, 3) uint8 BGR; decisions settled by it, if any."""
@@ -241,7 +256,7 @@ class CameraJudge:
             if found is not None:
                 # A size lent by an earlier track, or fitted to part of the rim, is only a start.
                 radius_sure = not (found.radius_held or found.partial_rim)
-                if radius_sure:
+                if radius_sure and self.known_radius_px is None and self._ball_sized(found.radius_px):
                     self.known_radius_px = found.radius_px
                 watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px, radius_sure), CrossingJudge())
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
@@ -253,7 +268,8 @@ class CameraJudge:
                  alignment: FrameAlignment) -> list[LineDecision]:
         centre = (found.x_px, found.y_px)
         watch.rim_seen = watch.rim_seen or self._shows_a_ball(found)
-        watch.seen_whole = watch.seen_whole or self._shows_a_whole_ball(found)
+        if self._shows_a_whole_ball(found):
+            watch.saw_whole(found.radius_px)
         watch.centres.append((frame_index, centre))
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
@@ -270,15 +286,21 @@ class CameraJudge:
             return False
         if not (found.radius_held or found.partial_rim):
             return True
-        known = self.known_radius_px
-        return known is not None and 1 / SIZE_CONTINUITY <= found.radius_px / known <= SIZE_CONTINUITY
+        return (self.ball_radius_range_px is not None or self.known_radius_px is not None) and self._ball_sized(
+            found.radius_px)
 
     def _shows_a_whole_ball(self, found: BallMeasurement) -> bool:
-        """A circle fitted all round its rim, of the size of the ball last measured whole."""
-        if not found.rim_fitted or found.radius_held or found.partial_rim:
-            return False
+        """A circle fitted all round its rim, of a ball's size (see _ball_sized)."""
+        return found.rim_fitted and not (found.radius_held or found.partial_rim) and self._ball_sized(found.radius_px)
+
+    def _ball_sized(self, radius_px: float) -> bool:
+        """A ball's size at the line: within the mouth's range of sizes when its geometry is known,
+        else within SIZE_CONTINUITY of the ball last measured whole (any size before that)."""
+        if self.ball_radius_range_px is not None:
+            low, high = self.ball_radius_range_px
+            return low <= radius_px <= high
         known = self.known_radius_px
-        return known is None or 1 / SIZE_CONTINUITY <= found.radius_px / known <= SIZE_CONTINUITY
+        return known is None or 1 / SIZE_CONTINUITY <= radius_px / known <= SIZE_CONTINUITY
 
     def _wholly_in_frame(self, found: BallMeasurement, alignment: FrameAlignment) -> bool:
         """The ball's whole image lies inside the frame (a ball cut by the edge is measured too
@@ -315,7 +337,8 @@ class CameraJudge:
         is pending and follow no ball across."""
         decisions = [decision for watch in self.watches
                      for decision in self._decisions(watch, watch.judge.ball_lost(self.last_frame))]
-        self.watches, self._last_goal = [], None  # after a cut, no call repeats one from before it
+        # After a cut, no call repeats one from before it, and the ball's size there is new.
+        self.watches, self._last_goal, self.known_radius_px = [], None, None
         return decisions
 
     def _acquire(self, frame: np.ndarray, alignment: FrameAlignment, ignore: _Watch | None = None,
@@ -369,7 +392,7 @@ class CameraJudge:
             return None
         track.update(found.x_px, found.y_px, None if found.radius_held else found.radius_px, not found.partial_rim)
         if not found.radius_held:
-            if not found.partial_rim:
+            if not found.partial_rim and watch.seen_whole:  # only the ball's own size is the ball's size
                 self.known_radius_px = track.radius_px
             if same_ball:  # never learn the colour of something that is not this ball (a shirt beside it)
                 watch.learn_colour(colour)

@@ -76,3 +76,20 @@ def test_a_blob_as_wide_as_the_ball_but_never_round_makes_no_call_at_the_line():
     judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
     calls = [d for n, image in enumerate(ball_passes + gone + sweeps + gone) for d in judge.process(n, image)]
     assert calls + judge.finish() == []
+
+
+def sock_frame(centre: tuple[int, int]) -> np.ndarray:
+    """A white sock seen from the side: as wide as the ball, five radii long."""
+    image = frame(None)
+    cv2.ellipse(image, centre, (5 * RADIUS_PX, RADIUS_PX), 0.0, 0, 360, WHITE_BGR, -1, lineType=cv2.LINE_AA)
+    return image
+
+
+def test_a_white_sock_swinging_over_the_white_line_after_the_ball_has_gone_scores_nothing():
+    """Where the sock crosses the paint, its end on the goal side fits circles, of wandering sizes."""
+    ball_passes = [frame((60 + 8 * n, 40)) for n in range(20)]
+    swings = [sock_frame((LINE_X - 40 + round(45 * np.sin(n / 6)), 170)) for n in range(120)]
+    calibration = Calibration(goal_line=((LINE_X, 0), (LINE_X, SIZE[1] - 1)), goal_side=(LINE_X + 50, 120), fps=FPS)
+    judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
+    calls = [d for n, image in enumerate(ball_passes + swings) for d in judge.process(n, image)] + judge.finish()
+    assert [c for c in calls if c.kind == "goal"] == []
