@@ -175,8 +175,8 @@ class _Watch:
             return False
         if self.chromaticity is None or found.smeared:
             return True  # a streak mixes the ball with the ground: its colour says little
-        if seen is None:  # too little of it differs from the background to read a colour (white on white)
-            return not (found.radius_held or found.partial_rim)  # then only a whole round rim will do
+        if seen is None:  # too little of it shows to read a colour (behind a post, white on white paint)
+            return found.rim_fitted  # then only a circle fitted to its rim will do, not a blob's middle
         return float(np.abs(seen - self.chromaticity).max()) <= CHROMATICITY_TOLERANCE
 
     def crossing_ray(self, frame: float) -> tuple[tuple[float, float], float] | None:
