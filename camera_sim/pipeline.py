@@ -134,9 +134,10 @@ class _Watch:
     streak, or a round end of something (a leg or a sock seen at the line looks like either):
     its calls wait, and die with it."""
     seen_whole: bool = False
-    """...and circles have been fitted all round its rim in two frames, of a ball's size and the
-    same size (within SIZE_STABILITY): until then its goals wait (a no-goal, which scores nothing,
-    needs only rim_seen). The round end of a sock fits circles, but of wandering sizes."""
+    """...and circles of one size (within SIZE_STABILITY) have been fitted to its rim in two frames,
+    all round it at a ball's size, or to part of it at the ball's known size: until then its goals
+    wait (a no-goal, which scores nothing, needs only rim_seen). The round end of a sock fits
+    circles, but of wandering sizes, none of them the ball's."""
     whole_radii: deque[float] = field(default_factory=lambda: deque(maxlen=WHOLE_RADII_KEPT))
     waiting_calls: list[LineCall] = field(default_factory=list)
 
@@ -290,8 +291,14 @@ class CameraJudge:
             found.radius_px)
 
     def _shows_a_whole_ball(self, found: BallMeasurement) -> bool:
-        """A circle fitted all round its rim, of a ball's size (see _ball_sized)."""
-        return found.rim_fitted and not (found.radius_held or found.partial_rim) and self._ball_sized(found.radius_px)
+        """A circle fitted all round its rim, of a ball's size (see _ball_sized); or fitted to part
+        of it (a ball half behind a post) at the very size of the ball last measured whole."""
+        if not found.rim_fitted or found.partial_rim:
+            return False
+        if not found.radius_held:
+            return self._ball_sized(found.radius_px)
+        known = self.known_radius_px
+        return known is not None and max(found.radius_px, known) / min(found.radius_px, known) <= SIZE_STABILITY
 
     def _ball_sized(self, radius_px: float) -> bool:
         """A ball's size at the line: within the mouth's range of sizes when its geometry is known,
@@ -337,8 +344,7 @@ class CameraJudge:
         is pending and follow no ball across."""
         decisions = [decision for watch in self.watches
                      for decision in self._decisions(watch, watch.judge.ball_lost(self.last_frame))]
-        # After a cut, no call repeats one from before it, and the ball's size there is new.
-        self.watches, self._last_goal, self.known_radius_px = [], None, None
+        self.watches, self._last_goal = [], None  # after a cut, no call repeats one from before it
         return decisions
 
     def _acquire(self, frame: np.ndarray, alignment: FrameAlignment, ignore: _Watch | None = None,
@@ -370,7 +376,9 @@ class CameraJudge:
         near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
             PRECISE_ZONE_RADII * track.radius_px + search_px)
         motion = track.velocity if track.knows_velocity else None
-        found = self.detector.measure(frame, predicted, track.radius_px, search_px, precise=near_line,
+        # Its rim is fitted near the line, and anywhere until it has been seen whole as a ball.
+        found = self.detector.measure(frame, predicted, track.radius_px, search_px,
+                                      precise=near_line or not watch.seen_whole,
                                       alignment=alignment, motion_px=motion, radius_sure=track.radius_sure)
         # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
         # frame, at once after a first miss, then only on search frames while it stays hidden.
