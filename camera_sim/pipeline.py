@@ -152,7 +152,7 @@ class _Watch:
         return ready
 
     def saw_whole(self, radius_px: float) -> None:
-        """A circle of a ball's size was fitted all round its rim."""
+        """A circle of a ball's size was fitted to its rim (CameraJudge._shows_a_whole_ball)."""
         self.seen_whole = self.seen_whole or any(
             max(radius_px, r) / min(radius_px, r) <= SIZE_STABILITY for r in self.whole_radii)
         self.whole_radii.append(radius_px)
@@ -280,9 +280,9 @@ class CameraJudge:
         return self._decisions(watch, calls)
 
     def _shows_a_ball(self, found: BallMeasurement) -> bool:
-        """A circle fitted all round its rim; or to part of it, at the size of the ball last
-        measured whole (within SIZE_CONTINUITY). The round end of a sock or a boot fits a circle
-        on part of its outline, but a smaller one."""
+        """A circle fitted all round its rim; or to part of it, at a ball's size (_ball_sized, once
+        a size is known at all). The round end of a sock or a boot fits a circle on part of its
+        outline, but a smaller one."""
         if not found.rim_fitted:
             return False
         if not (found.radius_held or found.partial_rim):
