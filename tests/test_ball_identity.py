@@ -37,13 +37,16 @@ def frame(ball: tuple[int, int] | None, colour=WHITE_BGR, radius: int = RADIUS_P
     return np.clip(image + noise, 0, 255).astype(np.uint8)
 
 
-def calls_for(beyond_colour, beyond_radius: int = RADIUS_PX) -> list:
-    frames = ([frame(p) for p in APPROACH] + [frame(None)] * HIDDEN_FRAMES
-              + [frame(p, beyond_colour, beyond_radius) for p in BEYOND])
+def judged(frames: list[np.ndarray]) -> list:
+    """Every call the judge makes on these frames, in order (the stream's end included)."""
     calibration = Calibration(goal_line=((LINE_X, 0), (LINE_X, SIZE[1] - 1)), goal_side=(LINE_X + 50, 120), fps=FPS)
     judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
-    decisions = [d for n, image in enumerate(frames) for d in judge.process(n, image)]
-    return decisions + judge.finish()
+    return [d for n, image in enumerate(frames) for d in judge.process(n, image)] + judge.finish()
+
+
+def calls_for(beyond_colour, beyond_radius: int = RADIUS_PX) -> list:
+    return judged([frame(p) for p in APPROACH] + [frame(None)] * HIDDEN_FRAMES
+                  + [frame(p, beyond_colour, beyond_radius) for p in BEYOND])
 
 
 def test_the_same_ball_seen_again_past_the_line_is_a_goal_across_the_hidden_frames():
@@ -60,36 +63,26 @@ def test_a_white_thing_of_another_size_seen_past_the_line_is_no_goal(radius):
     assert [c.kind for c in calls_for(WHITE_BGR, radius) if c.kind == "goal"] == []
 
 
+BALL_PASSES = [(60 + 8 * n, 40) for n in range(20)]
+"""The ball rolls past far from the line first: its size is learnt there."""
 
-def streak_frame(centre: tuple[int, int]) -> np.ndarray:
-    """Something as wide as the ball and four radii long, never round (a shin seen side-on)."""
+
+def elongated_frame(centre: tuple[int, int], half_length_radii: int) -> np.ndarray:
+    """Something white as wide as the ball and longer, never round: a shin, a sock seen side-on."""
     image = frame(None)
-    cv2.ellipse(image, centre, (4 * RADIUS_PX, RADIUS_PX), 0.0, 0, 360, WHITE_BGR, -1, lineType=cv2.LINE_AA)
+    axes = (half_length_radii * RADIUS_PX, RADIUS_PX)
+    cv2.ellipse(image, centre, axes, 0.0, 0, 360, WHITE_BGR, -1, lineType=cv2.LINE_AA)
     return image
 
 
 def test_a_blob_as_wide_as_the_ball_but_never_round_makes_no_call_at_the_line():
-    ball_passes = [frame((60 + 8 * n, 40)) for n in range(20)]  # the ball's size is learnt far from the line
     gone = [frame(None)] * 50
-    sweeps = [streak_frame((LINE_X - 120 + 30 * n, 170)) for n in range(9)]  # 30 px a frame along its length
-    calibration = Calibration(goal_line=((LINE_X, 0), (LINE_X, SIZE[1] - 1)), goal_side=(LINE_X + 50, 120), fps=FPS)
-    judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
-    calls = [d for n, image in enumerate(ball_passes + gone + sweeps + gone) for d in judge.process(n, image)]
-    assert calls + judge.finish() == []
-
-
-def sock_frame(centre: tuple[int, int]) -> np.ndarray:
-    """A white sock seen from the side: as wide as the ball, five radii long."""
-    image = frame(None)
-    cv2.ellipse(image, centre, (5 * RADIUS_PX, RADIUS_PX), 0.0, 0, 360, WHITE_BGR, -1, lineType=cv2.LINE_AA)
-    return image
+    sweeps = [elongated_frame((LINE_X - 120 + 30 * n, 170), 4) for n in range(9)]  # 30 px a frame along its length
+    assert judged([frame(p) for p in BALL_PASSES] + gone + sweeps + gone) == []
 
 
 def test_a_white_sock_swinging_over_the_white_line_after_the_ball_has_gone_scores_nothing():
     """Where the sock crosses the paint, its end on the goal side fits circles, of wandering sizes."""
-    ball_passes = [frame((60 + 8 * n, 40)) for n in range(20)]
-    swings = [sock_frame((LINE_X - 40 + round(45 * np.sin(n / 6)), 170)) for n in range(120)]
-    calibration = Calibration(goal_line=((LINE_X, 0), (LINE_X, SIZE[1] - 1)), goal_side=(LINE_X + 50, 120), fps=FPS)
-    judge = CameraJudge("gl", calibration, learn_background([frame(None)] * 15), FPS)
-    calls = [d for n, image in enumerate(ball_passes + swings) for d in judge.process(n, image)] + judge.finish()
+    swings = [elongated_frame((LINE_X - 40 + round(45 * np.sin(n / 6)), 170), 5) for n in range(120)]
+    calls = judged([frame(p) for p in BALL_PASSES] + swings)
     assert [c for c in calls if c.kind == "goal"] == []
