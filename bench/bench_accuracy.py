@@ -112,7 +112,7 @@ class CameraRun:
 
 
 def judge_camera(job: tuple[int, int]) -> CameraRun:
-    """Everything `run` does for one camera (commands.play_scenario), without the events.
+    """Everything `run` does for one camera (commands.scenario.play_scenario), without the events.
     job: (index of the play in _PLAYS, index of the camera in it)."""
     cv2.setNumThreads(1)
     play_index, index = job

@@ -48,7 +48,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from camera_sim.camera.pinhole import PinholeCamera  # noqa: E402
-from camera_sim.commands import CLIP_FOURCC  # noqa: E402
+from camera_sim.commands.scenario import CLIP_FOURCC  # noqa: E402
 from camera_sim.detect.background import BACKGROUND_SAMPLES, Background, learn_background  # noqa: E402
 from camera_sim.matchplay import MatchPlay  # noqa: E402
 from camera_sim.pipeline import CameraJudge  # noqa: E402
@@ -237,7 +237,7 @@ class Rig:
     background: Background
 
     def judge(self, background: Background | None = None, fps: float | None = None) -> CameraJudge:
-        """A fresh judge (as commands._run builds one), optionally on another background / fps."""
+        """A fresh judge (as commands.scenario._run builds one), optionally on another background / fps."""
         return CameraJudge(self.camera.camera_id, self.calibration, background or self.background,
                            fps or self.camera.fps)
 
@@ -338,7 +338,7 @@ def pin_to_one_cpu() -> None:
 
 
 def build_rig() -> Rig:
-    """The demo match's first camera, its background and calibration, as commands._run makes them."""
+    """The demo match's first camera, its background and calibration, as commands.scenario._run makes them."""
     play = MatchPlay.of(load_scenario(DEMO_MATCH))
     camera = play.cameras[0]
     if tuple(camera.config.resolution_px) != BENCH_RESOLUTION:

@@ -12,7 +12,7 @@ import io
 
 import pytest
 
-from camera_sim.commands import play_scenario
+from camera_sim.commands.scenario import play_scenario
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
 from camera_sim.scenario.schema import Scenario

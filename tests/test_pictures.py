@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import pytest
 
-from camera_sim import commands
-from camera_sim.commands import play_scenario
+from camera_sim.commands import scenario as scenario_commands, video as video_command
+from camera_sim.commands.scenario import play_scenario
 from camera_sim.decide.crossing import CrossingJudge
 from camera_sim.goal_line import GoalLine
 from camera_sim.matchplay import MatchPlay
@@ -212,10 +212,10 @@ def test_rendering_a_frame_again_gives_its_pixels_and_leaves_the_frames_after_it
 
 
 def test_video_saves_the_picture_of_each_decision_from_the_clip(tmp_path):
-    commands.render(SCENARIOS / "clean_goal.yaml", tmp_path / "clip")
+    scenario_commands.render(SCENARIOS / "clean_goal.yaml", tmp_path / "clip")
     clip_path = tmp_path / "clip" / "north-gl.mp4"
     outputs = EventOutputs(None, None, stdout=io.StringIO())
-    assert commands.video(clip_path, None, "clean-goal", lambda _: outputs, pictures_dir=tmp_path / "pictures") == 0
+    assert video_command.video(clip_path, None, "clean-goal", lambda _: outputs, pictures_dir=tmp_path / "pictures") == 0
     (goal,) = [e for e in outputs.events if e["type"] == "goalline.goal"]
     saved = Path(goal["data"]["picture"]["path"])
     assert saved == tmp_path / "pictures" / "clean-goal" / f"{goal['id']}.png" and saved.is_file()

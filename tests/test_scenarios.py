@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from camera_sim.commands import play_scenario
+from camera_sim.commands.scenario import play_scenario
 from camera_sim.expectations import missed_expectations
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
