@@ -9,7 +9,7 @@ from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, goal_line_camera
 from camera_sim.camera.render import FrameRenderer
 from camera_sim.detect.background import learn_background
 from camera_sim.detect.ball_detector import BallDetector
-from camera_sim.detect.median import pixel_median
+from camera_sim.detect.median import level_median, pixel_median
 from camera_sim.goal_line import GoalLine
 from camera_sim.physics.simulate import goal_frame_of
 from camera_sim.scenario.schema import Camera, Conditions, Geometry
@@ -96,3 +96,10 @@ def test_the_background_median_is_numpys_median_bit_for_bit(count, shape):
     frames[0][0] = 255  # ties with the network's white padding
     expected = np.median(np.stack(frames), axis=0).astype(np.uint8)
     assert np.array_equal(pixel_median(frames), expected)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 10, 1001])
+@pytest.mark.parametrize("levels", [2, 256])
+def test_the_noise_median_is_numpys_median(size, levels):
+    values = np.random.default_rng(size * levels).integers(0, levels, size, dtype=np.uint8)
+    assert level_median(values) == float(np.median(values))

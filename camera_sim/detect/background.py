@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from camera_sim.detect.alignment import GAIN_MIN_CHANGE, SHAKE_MIN_PX, FrameAligner
-from camera_sim.detect.median import pixel_median
+from camera_sim.detect.median import level_median, pixel_median
 
 BACKGROUND_SAMPLES = 15
 """Frames spread over the stream whose per-pixel median is the background: a ball that is
@@ -132,7 +132,7 @@ def learn_background(samples: list[np.ndarray]) -> Background:
             aligned = _aligned(samples, shifts, gains, shaky, varying_light)
         samples, image = aligned, pixel_median(aligned)
     differences = [mean_abs_difference(frame, image) for frame in samples[:NOISE_SAMPLES]]
-    noise = float(np.median(np.concatenate([d.ravel() for d in differences])))
+    noise = level_median(np.concatenate([d.ravel() for d in differences]))
     tolerance = _registration_tolerance(image) if shaky else None
     return Background(image=image, coarse=coarse_view(image), noise_level=noise, static_edges=_static_edges(image),
                       shaky=shaky, varying_light=varying_light, edge_tolerance=tolerance,
