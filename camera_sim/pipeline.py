@@ -259,7 +259,7 @@ class CameraJudge:
                 radius_sure = not (found.radius_held or found.partial_rim)
                 if radius_sure and self.known_radius_px is None and self._ball_sized(found.radius_px):
                     self.known_radius_px = found.radius_px
-                watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px, radius_sure), CrossingJudge())
+                watch = _Watch(BallTrack(found.x_px, found.y_px, found.radius_px, radius_sure), CrossingJudge(self.fps))
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
                 decisions += self._observe(watch, frame_index, found, alignment)

@@ -101,6 +101,26 @@ def test_a_fast_impact_wholly_over_only_between_frames_is_a_goal_from_the_approa
     assert calls[0].frame_index == 4 and calls[0].evidence == "interpolated" and calls[0].hidden_frames == 0
 
 
+def test_at_high_frame_rates_each_line_of_an_impact_is_fitted_through_more_frames():
+    # In at 20 px a frame, out at 9: the lines meet 1.3 px past the line between frames 6 and 7,
+    # where no frame sees it over. Through the 2 frames nearest the apex a side that is 2 of its
+    # standard errors (no goal); at 250 frames/s the lines take 4 and 3 frames, 3.2 of them.
+    margins = [-126.7, -106.7, -86.7, -66.7, -46.7, -26.7, -6.7, -4.1, -13.1, -22.1, -31.1, -40.1]
+    distances = [m + RADIUS_PX for m in margins]
+    assert [c.kind for c in feed(CrossingJudge(), distances)] == ["no_goal"]
+    calls = feed(CrossingJudge(fps=250), distances)
+    assert [(c.kind, c.frame_index, c.evidence) for c in calls] == [("goal", 7, "interpolated")]
+    assert calls[0].margin_px == pytest.approx(1.3)
+
+
+def test_frames_from_before_a_touch_are_kept_out_of_an_impact_line():
+    # 40 px a frame until a touch at frame 5, 20 after it, against a wall 0.5 px short of the
+    # line: a line through the frames either side of the touch would meet the rebound 1.9 px over.
+    margins = [-228.5, -188.5, -148.5, -108.5, -68.5, -28.5, -8.5, -5.9, -14.9, -23.9, -32.9, -41.9, -50.9]
+    calls = feed(CrossingJudge(fps=250), [m + RADIUS_PX for m in margins])
+    assert [c.kind for c in calls] == ["no_goal"]
+
+
 def test_one_frame_measured_far_over_at_the_apex_of_an_impact_is_a_goal():
     # margins -70, -46, -22, +2 (6.7 sigma), -6, -14: driven at a wall behind the line, back out;
     # the approach and rebound lines meet at +2 px, so the apex frame is no deeper than they allow
