@@ -5,6 +5,7 @@ It sees frames and the calibration only, never the simulator's state.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -67,6 +68,14 @@ CHROMATICITY_TOLERANCE = 0.06
 yellow shirt 0.07 / 0.43 / 0.50; a ball's turning panels and the noise move it by about 0.02)."""
 COLOUR_LEARNING = 0.2
 """Each measured frame's share in the learnt colour."""
+MAX_SMEAR_RADII = 0.25
+"""The rim is read at mid-exposure (BallDetector.measure's smear_px) only for a smear of at most a
+quarter of the ball's radius: its ramp then lies in the ball's limb, where the rim's level is read
+anyway (RIM_INSIDE_STEPS). A longer smear puts the ramp's top in the brighter middle of the shaded
+ball, and a level from there reads the ball small (random clips at 25-50 frames/s with 3-10 ms
+shutters, smears of half a radius and more: sizes read small enough to leave four goals unplaced);
+such a ball is measured as before. At 250-500 frames/s with a 0.5 ms shutter a 36 m/s ball smears
+0.16 of its radius."""
 SIGHTINGS_KEPT = 64
 """Measured frames a watch remembers for placing its ball's crossing."""
 
@@ -219,6 +228,9 @@ class CameraJudge:
         self.mouth: MouthView | None = calibration.mouth_view(self.frame_size)
         self.placement_reach_frames = max(PLACEMENT_MIN_REACH_FRAMES, PLACEMENT_REACH_S * fps)
         self.detector = BallDetector(background, self.goal_line)
+        self.exposure_share = None if calibration.exposure_s is None else min(1.0, calibration.exposure_s * fps)
+        """The shutter's share of the frame interval (calibration exposure_s): how much of a
+        frame's motion smears the ball; None when not known (no smear is allowed for)."""
         self.aligner = background.aligner()
         self.watches: list[_Watch] = []
         self.last_frame = -1
@@ -376,10 +388,17 @@ class CameraJudge:
         near_line = abs(self.goal_line.signed_distance_px(predicted)) < (
             PRECISE_ZONE_RADII * track.radius_px + search_px)
         motion = track.velocity if track.knows_velocity else None
+        # The smear in this exposure, from the motion of a track measured in the frame before: a
+        # track that coasted through missed frames may have lost the ball's motion (a deflection,
+        # the net), and a smear assumed wrongly shrinks the fitted circle along it.
+        smear = None if motion is None or track.misses > 0 or self.exposure_share is None else (
+            motion[0] * self.exposure_share, motion[1] * self.exposure_share)
+        if smear is not None and math.hypot(*smear) > MAX_SMEAR_RADII * track.radius_px:
+            smear = None
         # Its rim is fitted near the line, and anywhere until it has been seen whole as a ball.
         found = self.detector.measure(frame, predicted, track.radius_px, search_px,
-                                      precise=near_line or not watch.seen_whole,
-                                      alignment=alignment, motion_px=motion, radius_sure=track.radius_sure)
+                                      precise=near_line or not watch.seen_whole, alignment=alignment,
+                                      motion_px=motion, radius_sure=track.radius_sure, smear_px=smear)
         # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
         # frame, at once after a first miss, then only on search frames while it stays hidden.
         searched_again = found is None and (track.misses == 0 or self.last_frame >= self._next_search)

@@ -103,3 +103,23 @@ def test_the_background_median_is_numpys_median_bit_for_bit(count, shape):
 def test_the_noise_median_is_numpys_median(size, levels):
     values = np.random.default_rng(size * levels).integers(0, levels, size, dtype=np.uint8)
     assert level_median(values) == float(np.median(values))
+
+
+def test_a_ball_smeared_by_the_shutter_is_read_at_mid_exposure_when_the_smear_is_known(scene):
+    """A ball moving 2 cm while the shutter is open (40 m/s, 0.5 ms) smears its edges into ramps
+    about 2 px wide: read on the ramp, its trailing edge lags by half a pixel."""
+    camera, renderer, detector, line = scene
+    middle = np.array([0.5, -0.3, 0.6])
+    exposure = np.array([middle + (0.0, offset, 0.0) for offset in np.linspace(-0.01, 0.01, 9)])
+    frame = renderer.render(exposure)
+    centre, radius = true_circle(camera, middle)
+    start, end = camera.project(exposure[[0, -1]])
+    true_margin = line.signed_distance_px(tuple(centre)) - radius
+
+    def margin_error(smear_px):
+        found = detector.measure(frame, tuple(centre), None, search_px=radius, rough_radius_px=radius,
+                                 smear_px=smear_px)
+        return line.signed_distance_px((found.x_px, found.y_px)) - found.radius_px - true_margin
+
+    assert margin_error(None) < -0.3
+    assert abs(margin_error(tuple(end - start))) < 0.2

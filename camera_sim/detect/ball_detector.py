@@ -36,6 +36,14 @@ RIM_INSIDE_STEPS_SHAKY = 4
 """In a shaky clip the difference is lowered near the background's edges (their registration
 tolerance), so the level is taken from farther inside (2 px): with 1 px a -3 cm sled read as a
 goal under 2 px of shake (tests/test_hard_conditions.py)."""
+# Motion blur: a ball moving during the exposure smears each edge into a ramp as wide as its image
+# motion in the exposure along that ray (|motion . ray| x exposure / frame interval). The half-level
+# point of a ramp is the edge at mid-exposure only when the level is read at the ramp's top, so the
+# level window (RIM_INSIDE_STEPS) reaches on inside over the part of the ramp beyond the outermost
+# foreground sample (BallDetector._rim_points), in whole ray steps: beyond the top it would read
+# the shaded ball's brighter inside (see RIM_INSIDE_STEPS). A level read on the ramp puts the rim
+# outside the ball at the front and the back: the circle grows along the motion, its trailing edge
+# lags and margins read short. The window never reaches past the ray's start (the ball's centre).
 LINE_EXCLUSION_PX = 1.5
 """Rim points this close to the goal line are dropped: the goal frame stands in the line's plane,
 so the edge it cuts into a ball on the goal side lies on the line and is not the ball's rim."""
@@ -320,7 +328,7 @@ class BallDetector:
         self, frame: np.ndarray, predicted: tuple[float, float], expected_radius_px: float | None,
         search_px: float, rough_radius_px: float | None = None, precise: bool = True,
         alignment: FrameAlignment = STEADY, motion_px: tuple[float, float] | None = None,
-        radius_sure: bool = True,
+        radius_sure: bool = True, smear_px: tuple[float, float] | None = None,
     ) -> BallMeasurement | None:
         """Measure the ball near `predicted` (px, background coordinates; so is the result).
 
@@ -333,6 +341,8 @@ class BallDetector:
         motion_px: the tracked ball's motion per frame (px), which may smear it into a streak.
         radius_sure: False when expected_radius_px was only ever fitted to part of the rim: where
         the rim does not fit it, a fit to part of the rim (partial_rim) is returned instead.
+        smear_px: the ball's image motion during this frame's exposure (px), when known: the rim
+        is read at mid-exposure (see _rim_points).
         """
         size_px = expected_radius_px or rough_radius_px or MIN_RADIUS_PX
         dx, dy = alignment.shift_px
@@ -359,7 +369,7 @@ class BallDetector:
         if expected_radius_px is not None and blob.reach_px > MERGED_BLOB_RADII * expected_radius_px:
             start = (at[0] - left, at[1] - top)  # the blob holds more than the ball: trust the track
         reach = RAY_REACH * max(min(blob.reach_px, MERGED_BLOB_RADII * size_px), size_px)
-        points = self._rim_points(difference.astype(np.float32), start, reach) + to_background
+        points = self._rim_points(difference.astype(np.float32), start, reach, smear_px) + to_background
         return self._fit(points, expected_radius_px, size_px, radius_sure)
 
     def _window(self, shape, centre, half_px: float):
@@ -416,8 +426,12 @@ class BallDetector:
             self._ray_grids[count] = grid
         return grid
 
-    def _rim_points(self, difference: np.ndarray, centre, reach_px: float) -> np.ndarray:
-        """Sub-pixel rim points along rays from `centre`, (N, 2) window pixels."""
+    def _rim_points(self, difference: np.ndarray, centre, reach_px: float,
+                    smear_px: tuple[float, float] | None = None) -> np.ndarray:
+        """Sub-pixel rim points along rays from `centre`, (N, 2) window pixels.
+
+        smear_px: the ball's image motion during the exposure (px), when known: each ray's edge
+        is a ramp that wide along it, and its level is read beyond the ramp (see RIM_INSIDE_STEPS)."""
         steps, offset_x, offset_y = self._ray_grid(int(math.ceil(reach_px / RAY_STEP_PX)))
         map_x = offset_x + np.float32(centre[0])
         map_y = offset_y + np.float32(centre[1])
@@ -430,6 +444,17 @@ class BallDetector:
         rows, outermost = np.flatnonzero(usable), outermost[usable]
         inside = outermost[:, None] - np.arange(1, self.rim_inside_steps + 1)[None, :]
         level = profiles[rows[:, None], inside].max(axis=1)
+        if smear_px is not None:
+            # The outermost foreground sample already lies threshold / level of the way up the
+            # ramp: the window reaches on over the rest of it, in whole steps (not beyond its top).
+            along_px = np.abs(self._directions[rows] @ np.asarray(smear_px, np.float32))
+            rest = along_px * np.clip(1.0 - self.threshold / np.maximum(level, 1e-6), 0.0, 1.0)
+            extra = np.floor(rest / RAY_STEP_PX).astype(int)
+            if extra.any():
+                offsets = np.arange(1, self.rim_inside_steps + int(extra.max()) + 1)[None, :]
+                deeper = profiles[rows[:, None], np.maximum(outermost[:, None] - offsets, 0)]
+                within = offsets <= self.rim_inside_steps + extra[:, None]
+                level = np.where(within, deeper, -np.inf).max(axis=1)
         clear = level > LEVEL_OVER_THRESHOLD * self.threshold
         rows, outermost, level = rows[clear], outermost[clear], level[clear]
         half = EDGE_LEVEL * level

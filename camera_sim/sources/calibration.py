@@ -57,6 +57,11 @@ class Calibration(BaseModel):
     """Project key: between the posts' inner edges (Law 1)."""
     goal_height_m: float = Field(laws.GOAL_HEIGHT_M, gt=1.0, le=4.0)
     """Project key: from the ground to the crossbar's lower edge (Law 1)."""
+    exposure_s: float | None = Field(None, ge=0.0, le=1.0)
+    """Project key: the shutter's open time (s), a camera setting. A ball moving during the
+    exposure is smeared along its motion; knowing by how much, the rim fit reads each edge at
+    mid-exposure (BallDetector). Without it no smear is allowed for (margins of fast balls read
+    a few mm short)."""
     cuts: list[Annotated[int, Field(ge=1)]] = []
     """Project key: frame indices where a new recording starts (a clip of several moments put
     back to back): no ball is followed across a cut."""

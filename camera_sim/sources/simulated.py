@@ -87,6 +87,7 @@ class SimulatedCamera:
             goal_width_m=geometry.goal_width_m,
             goal_height_m=geometry.goal_height_m,
             cuts=[segment.first_frame for segment in self.segments if segment.first_frame > 0],
+            exposure_s=self.config.exposure_s,
         )
 
     def frame_time(self, frame_index: int) -> tuple[Segment, float]:
