@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 CONFIRM_FRAMES = 2
@@ -370,39 +371,41 @@ class _V:
             return None  # the ball was hidden round its deepest point: the hidden-crossing rule, not this one
         approach = before[::-1]
         v = _V(approach, after, tuple(s.margin_px for s in approach + after))
-        rise, fall = v.lines()[0][2], v.lines()[1][2]
+        rise, fall = v.lines[0][2], v.lines[1][2]
         if rise < IMPACT_MIN_SPEED_PX or fall > -IMPACT_MIN_SPEED_PX or -fall > IMPACT_MAX_REBOUND * rise:
             return None
         if not before[0].frame_index <= v.apex_frame <= after[0].frame_index:
             return None
         return v
 
+    @cached_property
     def lines(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-        """The approach and rebound lines, each (mean frame, margin there, slope) (_line)."""
+        """The approach and rebound lines, each (mean frame, margin there, slope) (_line): fitted
+        once per V (sigma() varies the margins in V's of its own)."""
         n = len(self.approach)
         return (_line([s.frame_index for s in self.approach], self.margins[:n], [s.sigma_px for s in self.approach]),
                 _line([s.frame_index for s in self.rebound], self.margins[n:], [s.sigma_px for s in self.rebound]))
 
     @property
     def apex_frame(self) -> float:
-        (fa, ma, rise), (fr, mr, fall) = self.lines()
+        (fa, ma, rise), (fr, mr, fall) = self.lines
         # approach: m = ma + rise * (f - fa); rebound: m = mr + fall * (f - fr)
         return (mr - ma + rise * fa - fall * fr) / (rise - fall)
 
     @property
     def apex_px(self) -> float:
         """The margin where the lines meet: the ball's deepest point."""
-        (fa, ma, rise), _ = self.lines()
+        (fa, ma, rise), _ = self.lines
         return ma + rise * (self.apex_frame - fa)
 
     def at_px(self, frame: float) -> float:
         """The V's margin at `frame` (the lower of the two lines)."""
-        (fa, ma, rise), (fr, mr, fall) = self.lines()
+        (fa, ma, rise), (fr, mr, fall) = self.lines
         return min(ma + rise * (frame - fa), mr + fall * (frame - fr))
 
     def crossing_frame(self) -> float:
         """Fractional frame at which the approach line reaches the line."""
-        (fa, ma, rise), _ = self.lines()
+        (fa, ma, rise), _ = self.lines
         return fa - ma / rise
 
     def sigma(self, value) -> float:
