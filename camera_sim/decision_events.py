@@ -32,6 +32,10 @@ def decision_data(decision: LineDecision, match_id: str) -> dict:
     if place is not None and place.x_m is not None:
         data["goal_plane_m"] = {"x": round(place.x_m, 3), "z": round(place.z_m, 3), "sigma": round(place.sigma_m, 3),
                                 "sigma_across": round(place.sigma_across_m, 3)}
+    if decision.cameras:
+        data["cameras"] = list(decision.cameras)
+        data["position_m"] = dict(zip("xyz", (round(v, 4) for v in decision.position_m)))
+        data["margin_sigma_m"] = round(decision.margin_sigma_m, 4)
     return data
 
 

@@ -28,14 +28,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
 import numpy as np
 
+from camera_sim.decide.law10 import MouthVerdict, mouth_verdict
 from camera_sim.goal_line import GoalLine
 
 Point = tuple[float, float]
-MouthVerdict = Literal["in_mouth", "outside_mouth", "mouth_uncertain"]
 
 MOUTH_SIGMAS = 3.0
 """A crossing counts as inside (or outside) the mouth only when the post and the bar are 3 of its
@@ -249,14 +247,9 @@ class MouthView:
         chord = _ellipse_at_height(point, shape, ground_z)
         if chord is None and point[1] < ground_z:
             return "mouth_uncertain"  # the whole ellipse under the ground: a measurement gone wrong
-        half = self.goal_width_m / 2
-        low_x, high_x = _reach(point, shape, np.array([1.0, 0.0]), ground_z, chord)
-        low_z, high_z = _reach(point, shape, np.array([0.0, 1.0]), ground_z, chord)
-        if -half < low_x and high_x < half and high_z < self.goal_height_m:
-            return "in_mouth"
-        if low_x >= half or high_x <= -half or low_z >= self.goal_height_m:
-            return "outside_mouth"
-        return "mouth_uncertain"
+        x_range = _reach(point, shape, np.array([1.0, 0.0]), ground_z, chord)
+        z_range = _reach(point, shape, np.array([0.0, 1.0]), ground_z, chord)
+        return mouth_verdict(x_range, z_range, self.goal_width_m, self.goal_height_m)
 
 
 @dataclass(frozen=True)

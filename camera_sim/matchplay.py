@@ -53,6 +53,29 @@ class MatchPlay:
         return [camera for camera in self.cameras if camera.frame_count > 0]
 
     @property
+    def fused_goal_ends(self) -> frozenset[str]:
+        """Goals judged by their cameras together (fused_goal.py): those with a recording
+        camera off the goal line's plane."""
+        return frozenset(c.config.goal for c in self.recording_cameras if not c.config.in_line_plane)
+
+    def camera(self, camera_id: str) -> SimulatedCamera:
+        return next(c for c in self.cameras if c.camera_id == camera_id)
+
+    @property
+    def reporting_cameras(self) -> list[SimulatedCamera]:
+        """Recording cameras whose calls the match hears: at a fused goal, only the one that
+        reports the fused calls (FusedGoal.reporter: in the line's plane first, then fastest)."""
+        reporters = {}
+        for camera in self.recording_cameras:
+            if camera.config.goal in self.fused_goal_ends:
+                best = reporters.get(camera.config.goal)
+                key = (camera.config.in_line_plane, camera.fps)
+                if best is None or key > (best.config.in_line_plane, best.fps):
+                    reporters[camera.config.goal] = camera
+        return [c for c in self.recording_cameras
+                if c.config.goal not in self.fused_goal_ends or reporters[c.config.goal] is c]
+
+    @property
     def idle_camera_ids(self) -> list[str]:
         """Ids of the cameras that record nothing."""
         return [camera.camera_id for camera in self.cameras if camera.frame_count == 0]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from camera_sim.decide.crossing import UNSEEN_CONFIDENCE, CrossingJudge, LineCall
+from camera_sim.decide.observation import Observation
 from camera_sim.detect.alignment import FrameAlignment
 from camera_sim.detect.background import Background
 from camera_sim.detect.ball_detector import BallDetector, BallMeasurement
@@ -78,6 +79,16 @@ such a ball is measured as before. At 250-500 frames/s with a 0.5 ms shutter a 3
 0.16 of its radius."""
 SIGHTINGS_KEPT = 64
 """Measured frames a watch remembers for placing its ball's crossing."""
+RIM_SIGMA_PX = 0.25
+"""Standard error of the image centre of a circle fitted all round the rim, for the match-level
+judge: fits to rendered 720p frames scatter by 0.02-0.1 px; 0.25 allows for real footage's
+blur and compression (the judge scales it up when the cameras' residuals say more)."""
+HELD_SIGMA_PX = 0.4
+"""...of a centre fitted to part of the rim at the track's radius."""
+PARTIAL_SIGMA_PX = 0.6
+"""...of a circle fitted to less than FULL_FIT_ARC_DEG of rim (a ball half behind a post)."""
+BLOB_SIGMA_RADII = 0.3
+"""...of a blob's middle (a streak, a centroid): a third of a radius."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,13 @@ class LineDecision:
     reason: str | None = None
     """Why a no-goal was called although the whole ball crossed the line: "outside_mouth" (wide or
     over the bar) or "mouth_uncertain" (too near a post or the bar to tell: never a goal)."""
+    cameras: tuple[str, ...] = ()
+    """For a call fused from several cameras (fused_goal.py): every camera whose sightings it
+    used; empty for one camera's own call."""
+    position_m: tuple[float, float, float] | None = None
+    """For a fused call: the ball's centre at the decisive moment (goal frame, m)."""
+    margin_sigma_m: float | None = None
+    """For a fused call: the standard error of margin_m (m)."""
 
     @property
     def in_mouth(self) -> bool | None:
@@ -205,6 +223,15 @@ class _Watch:
         return [(s.frame_index, s.centre_px, s.radius_px) for s in before + after]
 
 
+def _centre_sigma_px(found: BallMeasurement) -> float:
+    """The standard error (px) of a measurement's image centre, by how it was measured."""
+    if not found.rim_fitted:
+        return BLOB_SIGMA_RADII * (found.blob_radius_px or found.radius_px)
+    if found.partial_rim:
+        return PARTIAL_SIGMA_PX
+    return HELD_SIGMA_PX if found.radius_held else RIM_SIGMA_PX
+
+
 def _near(first: _Watch, second: _Watch, radii: float) -> bool:
     """The two watches' balls are within `radii` of the first one's radius of each other."""
     return float(np.hypot(*np.subtract(first.track.estimate, second.track.estimate))) < radii * first.track.radius_px
@@ -217,9 +244,19 @@ class CameraJudge:
     judge, so a ball that never crosses can neither take the match ball's place nor score.
     """
 
-    def __init__(self, camera_id: str, calibration: Calibration, background: Background, fps: float):
+    def __init__(self, camera_id: str, calibration: Calibration, background: Background, fps: float,
+                 judging: bool = True, clock=None):
+        """judging: False for a camera of a fused goal (one not in the line's plane cannot judge
+        alone): it only follows the ball, fits its rim in every frame and gives `observations`.
+        clock: a frame index's time on the clock shared with other cameras (s); default
+        frame_index / fps."""
         self.camera_id = camera_id
         self.fps = fps
+        self.judging = judging
+        self.clock = clock or (lambda frame_index: frame_index / fps)
+        self.observations: list[Observation] = []
+        """When not judging: the ball's image centre in every frame it was measured, for the
+        match-level judge (taken away by the caller: see take_observations)."""
         self.ball_radius_m = calibration.ball_diameter_m / 2
         self.goal_line = calibration.line()
         self.cuts = frozenset(calibration.cuts)
@@ -286,10 +323,20 @@ class CameraJudge:
         watch.centres.append((frame_index, centre))
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
+        if not self.judging and watch.rim_seen:
+            self.observations.append(Observation(self.camera_id, self.clock(frame_index), frame_index, centre,
+                                                 _centre_sigma_px(found), None if found.radius_held else found.radius_px))
+        if not self.judging:
+            return []
         distance = self.goal_line.signed_distance_px(centre)
         calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre,
                                     partial_rim=found.partial_rim)
         return self._decisions(watch, calls)
+
+    def take_observations(self) -> list[Observation]:
+        """The observations made since the last call, in frame order."""
+        taken, self.observations = self.observations, []
+        return taken
 
     def _shows_a_ball(self, found: BallMeasurement) -> bool:
         """A circle fitted all round its rim; or to part of it, at a ball's size (_ball_sized, once
@@ -397,7 +444,8 @@ class CameraJudge:
             smear = None
         # Its rim is fitted near the line, and anywhere until it has been seen whole as a ball.
         found = self.detector.measure(frame, predicted, track.radius_px, search_px,
-                                      precise=near_line or not watch.seen_whole, alignment=alignment,
+                                      precise=near_line or not watch.seen_whole or not self.judging,
+                                      alignment=alignment,
                                       motion_px=motion, radius_sure=track.radius_sure, smear_px=smear)
         # Farther than predicted (a shot at 25 frames/s moves a metre a frame): look on the whole
         # frame, at once after a first miss, then only on search frames while it stays hidden.

@@ -39,6 +39,7 @@ def _row(expected: ExpectedCall, decisions: list[LineDecision], label: str) -> S
     notes += [f"no goal: {d.reason.replace('_', ' ')}" for d in decisions if d.reason is not None]
     notes += [f"{d.kind} seen either side of {d.hidden_frames} hidden frames" for d in decisions
               if d.evidence == "interpolated"]
+    notes += [f"fused in 3D from {len(d.cameras)} cameras" for d in decisions if d.cameras]
     note = "; ".join(notes)
     verdict = "yes" if agrees(expected, decisions) else "NO"
     return SummaryRow(expected.incident_index, label, expected.camera_id, expected.kind or "none", decided,

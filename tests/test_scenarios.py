@@ -40,7 +40,7 @@ def test_every_expectation_a_scenario_states_is_met(played):
 
 def test_each_incident_gets_the_decision_the_truth_calls_for(played):
     play, decisions, _ = played
-    for camera in play.cameras:
+    for camera in play.reporting_cameras:
         for expected in play.expected_calls(camera):
             mine = [d for d in decisions[camera.camera_id] if expected.first_frame <= d.frame_index <= expected.last_frame]
             assert agrees(expected, mine), (camera.camera_id, expected, mine)
@@ -48,7 +48,7 @@ def test_each_incident_gets_the_decision_the_truth_calls_for(played):
 
 def test_goal_frames_are_within_one_frame_and_margins_within_fifa_tolerance(played):
     play, decisions, _ = played
-    for camera in play.cameras:
+    for camera in play.reporting_cameras:
         for expected in play.expected_calls(camera):
             mine = [d for d in decisions[camera.camera_id] if expected.first_frame <= d.frame_index <= expected.last_frame]
             for decision in mine:

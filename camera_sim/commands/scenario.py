@@ -13,10 +13,12 @@ import cv2
 
 from broker.events import cloud_event
 from camera_sim.commands.picture import attach_picture
+from camera_sim.decide.fusion import GoalGeometry
 from camera_sim.decision_events import decision_event
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background
 from camera_sim.errors import InputError
 from camera_sim.expectations import missed_expectations
+from camera_sim.fused_goal import FusedCamera, FusedGoal
 from camera_sim.matchplay import MatchPlay, clock_text
 from camera_sim.outputs import EventOutputs
 from camera_sim.pictures.store import PictureStore
@@ -51,7 +53,7 @@ def _run(scenario: Scenario, outputs: EventOutputs, realtime: bool, seed: int | 
     play = MatchPlay.of(scenario)
     _note_idle_cameras(play)
     decisions = play_scenario(play, outputs, realtime, pictures)
-    rows = [row for camera in play.recording_cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
+    rows = [row for camera in play.reporting_cameras for row in summary_rows(play, camera, decisions[camera.camera_id])]
     print_summary(f"{scenario.match.id}: {scenario.match.home} v {scenario.match.away}",
                   sorted(rows, key=lambda row: row.incident_index))
     missed = missed_expectations(play, decisions)
@@ -68,11 +70,15 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
     with `pictures`, their picture's reference.
     """
     cameras = play.recording_cameras
+    fused_ends = play.fused_goal_ends
     judges = {}
     for camera in cameras:
         background = learn_background(camera.sample(BACKGROUND_SAMPLES))
         calibration = camera.calibration(play.ball_diameter_m)
-        judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps)
+        judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps,
+                                               judging=camera.config.goal not in fused_ends,
+                                               clock=camera.match_clock_s)
+    fused = {end: _fused_goal(play, [c for c in cameras if c.config.goal == end], judges) for end in fused_ends}
     decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in cameras}
     board = Scoreboard(play.scenario.match.home, play.scenario.match.away)
 
@@ -96,11 +102,24 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
             if pace:
                 pace.wait_for(clock)
             emit(camera, judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)))
+            goal = fused.get(camera.config.goal)
+            if goal is not None:
+                emit(play.camera(goal.reporter.camera_id), goal.take())
             bar.update()
     for camera in cameras:
         emit(camera, judges[camera.camera_id].finish())
+    for goal in fused.values():
+        emit(play.camera(goal.reporter.camera_id), goal.finish())
     outputs.emit(match_event(play, "match_ended", board))
     return decisions
+
+
+def _fused_goal(play: MatchPlay, cameras: list, judges: dict[str, CameraJudge]) -> FusedGoal:
+    """The match-level judge of one goal's cameras (fused_goal.py)."""
+    geometry = play.scenario.geometry
+    return FusedGoal([FusedCamera(c.camera_id, c.pinhole, c.fps, judges[c.camera_id], c.frame_at, c.stream_time_s,
+                                  c.config.in_line_plane) for c in cameras],
+                     GoalGeometry(geometry.goal_width_m, geometry.goal_height_m, geometry.ball_diameter_m / 2))
 
 
 def _note_idle_cameras(play: MatchPlay) -> None:

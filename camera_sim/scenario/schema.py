@@ -63,8 +63,14 @@ MIN_HORIZONTAL_AIM_M = 0.01
 """The optical axis needs a horizontal direction to define the image's up (no camera looks straight down)."""
 
 
+MAX_DISTORTION = 1.0
+"""Bound on each of k1, k2, p1, p2: broadcast and machine-vision lenses stay well within it
+(a strong wide-angle lens has k1 about -0.4); beyond, OpenCV's model folds over inside the image."""
+
+
 class Camera(_Strict):
-    """A goal-line camera: its centre lies in the vertical plane of the goal-side edge."""
+    """A camera at one goal: by default a goal-line camera, its centre in the vertical plane of
+    the goal-side edge (side, distance_m, height_m); with position_m, anywhere in the stand."""
 
     id: Identifier
     goal: GoalId
@@ -84,11 +90,43 @@ class Camera(_Strict):
     roll_deg: float = Field(0.0, ge=-45.0, le=45.0)
     exposure_s: float = Field(0.0005, ge=0.0, le=0.04)
     """Shutter time; the ball is smeared over its path during it (motion blur)."""
+    position_m: Vec3 | None = None
+    """The camera's centre (goal frame, m) anywhere in the stand, instead of side, distance_m and
+    height_m. Off the goal line's plane a camera cannot judge alone: its goal's cameras are then
+    fused in 3D (at least two must see the ball)."""
+    distortion: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """The lens's distortion (k1, k2, p1, p2), OpenCV's model; each within +-MAX_DISTORTION."""
+
+    @property
+    def in_line_plane(self) -> bool:
+        """The camera's centre lies in the goal line's vertical plane (y = 0): it can judge alone."""
+        return self.position_m is None or abs(self.position_m[1]) < MIN_HORIZONTAL_AIM_M
+
+    @property
+    def centre_m(self) -> Vec3:
+        side = 1.0 if self.side == "right" else -1.0
+        return self.position_m if self.position_m is not None else (side * self.distance_m, 0.0, self.height_m)
+
+    @field_validator("distortion")
+    @classmethod
+    def _distortion_in_range(cls, value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if any(abs(k) > MAX_DISTORTION for k in value):
+            raise ValueError(f"each of k1, k2, p1, p2 must lie within +-{MAX_DISTORTION:g}")
+        return value
+
+    @model_validator(mode="after")
+    def _placed_one_way(self) -> "Camera":
+        given = {"side", "distance_m", "height_m"} & self.model_fields_set
+        if self.position_m is not None and given:
+            raise ValueError(f"give either position_m or {', '.join(sorted(given))}, not both")
+        if self.position_m is not None and self.position_m[2] <= 0:
+            raise ValueError("position_m must be above the ground (z > 0)")
+        return self
 
     @model_validator(mode="after")
     def _aims_away_from_itself(self) -> "Camera":
-        side = 1.0 if self.side == "right" else -1.0
-        forward = (self.look_at_m[0] - side * self.distance_m, self.look_at_m[1], self.look_at_m[2] - self.height_m)
+        centre = self.centre_m
+        forward = (self.look_at_m[0] - centre[0], self.look_at_m[1] - centre[1], self.look_at_m[2] - centre[2])
         if abs(forward[0]) + abs(forward[1]) < MIN_HORIZONTAL_AIM_M:
             raise ValueError("look_at_m must lie away from the camera, not straight above or below it")
         return self

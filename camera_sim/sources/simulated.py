@@ -62,7 +62,13 @@ class SimulatedCamera:
         return self._renderer
 
     def calibration(self, ball_diameter_m: float) -> Calibration:
-        """CONTRACT section 2 calibration from the camera model: the plane y = 0 seen as a line."""
+        """CONTRACT section 2 calibration from the camera model: the plane y = 0 seen as a line.
+
+        A camera off that plane sees it as an area: its calibration's line is the painted line's
+        image on the ground, and it has no mouth corners (it cannot judge alone: see
+        Camera.position_m)."""
+        if not self.config.in_line_plane:
+            return self._ground_line_calibration(ball_diameter_m)
         a, b, c = self.pinhole.image_line_of_plane(GOAL_LINE_NORMAL)
         width, height = self.pinhole.width_px, self.pinhole.height_px
         if abs(b) > abs(a):  # more horizontal: cut the left and right borders
@@ -90,12 +96,36 @@ class SimulatedCamera:
             exposure_s=self.config.exposure_s,
         )
 
+    def _ground_line_calibration(self, ball_diameter_m: float) -> Calibration:
+        half = self._scenario.geometry.goal_width_m / 2
+        ends = self.pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0]]))
+        inside = self.pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 0.0]]))[0]
+        return Calibration(goal_line=(_pixel(ends[0]), _pixel(ends[1])), goal_side=_pixel(inside), fps=self.fps,
+                           ball_diameter_m=ball_diameter_m, focal_px=round(self.pinhole.focal_px, 3),
+                           principal_point_px=_pixel(self.pinhole.K[:2, 2]),
+                           cuts=[segment.first_frame for segment in self.segments if segment.first_frame > 0],
+                           exposure_s=self.config.exposure_s)
+
     def frame_time(self, frame_index: int) -> tuple[Segment, float]:
         """The segment holding a frame and the frame's time within its incident (s)."""
         for segment in self.segments:
             if segment.first_frame <= frame_index < segment.first_frame + segment.frame_count:
                 return segment, (frame_index - segment.first_frame) / self.fps
         raise IndexError(f"frame {frame_index} is outside the stream")
+
+    def frame_at(self, match_clock_s: float) -> int | None:
+        """The frame whose exposure centre is nearest a moment of the match; None when the camera
+        recorded nothing then."""
+        for segment in self.segments:
+            offset = round((match_clock_s - segment.match_start_s) * self.fps)
+            if 0 <= offset < segment.frame_count:
+                return segment.first_frame + offset
+        return None
+
+    def stream_time_s(self, match_clock_s: float) -> float:
+        """A moment of the match as a time of this camera's stream (s), by the segment nearest it."""
+        segment = min(self.segments, key=lambda s: abs(match_clock_s - s.match_start_s - s.frame_count / self.fps / 2))
+        return segment.first_frame / self.fps + (match_clock_s - segment.match_start_s)
 
     def match_clock_s(self, frame_index: int) -> float:
         """The match clock (s) at a frame's exposure centre."""
