@@ -355,12 +355,14 @@ class Outcome:
     @property
     def true_margin_at_decision_m(self) -> float | None:
         """The truth the decided margin is compared with: the true margin in the decided frame, or,
-        for a goal the ball made only between frames (a fast impact), the true deepest margin,
+        for a goal the ball made only between frames (a fast impact) or any call read at an
+        impact's apex (the match-level judge's evidence "impact"), the true deepest margin,
         which is what such a call reports."""
         matched = self.matched
         if matched is None:
             return None
-        if matched.kind == "goal" and matched.evidence == "interpolated" and matched.hidden_frames == 0:
+        if matched.evidence == "impact" or (
+                matched.kind == "goal" and matched.evidence == "interpolated" and matched.hidden_frames == 0):
             return self.truth.deepest_margin_m
         return self.frames.margin_at(matched.frame_index)
 

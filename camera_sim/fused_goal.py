@@ -2,8 +2,8 @@
 
 A goal whose cameras include one off the goal line's plane cannot be judged camera by camera
 (such a camera sees the goal plane as an area, not a line). Each of its cameras then only
-follows the ball (`CameraJudge(judging=False)`) and the match-level judge
-(`decide.fusion.FusionJudge`) decides from all of them. Its calls become `LineDecision`s
+follows the ball (`CameraJudge(judging=False)`, whose observations the caller hands on) and
+the match-level judge (`decide.fusion.FusionJudge`) decides from all of them. Its calls become `LineDecision`s
 reported by one camera (CONTRACT section 3: `camera_id` names the camera whose frame and time
 are given, `data.cameras` all that saw it): the goal's fastest camera in the line's plane,
 whose picture shows the line as a line, else its fastest camera.
@@ -12,18 +12,19 @@ whose picture shows the line as a line, else its fastest camera.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from camera_sim.camera.pinhole import PinholeCamera
 from camera_sim.decide.fusion import FusedCall, FusionJudge, GoalGeometry
+from camera_sim.decide.observation import Observation
 from camera_sim.goal_mouth import Placement
-from camera_sim.pipeline import CameraJudge, LineDecision
+from camera_sim.pipeline import LineDecision
 
 
 @dataclass(frozen=True)
 class FusedCamera:
-    """One camera of a fused goal: its model, its judge (not judging: observing), and its clock.
+    """One camera of a fused goal: its model and its clock.
 
     frame_at: the frame of its stream whose exposure centre is nearest a time on the shared
     clock (None when it recorded nothing then); stream_time_s: a shared-clock time as a time of
@@ -33,7 +34,6 @@ class FusedCamera:
     camera_id: str
     pinhole: PinholeCamera
     fps: float
-    judge: CameraJudge
     frame_at: Callable[[float], int | None]
     stream_time_s: Callable[[float], float]
     in_line_plane: bool
@@ -48,16 +48,14 @@ class FusedGoal:
         self.judge = FusionJudge({c.camera_id: c.pinhole for c in cameras}, {c.camera_id: c.fps for c in cameras}, goal)
         self.reporter = max(cameras, key=lambda c: (c.in_line_plane, c.fps))
 
-    def take(self) -> list[LineDecision]:
-        """Hand the judge what the cameras observed since the last call (call after each frame,
-        in the shared clock's order); the decisions that settles."""
-        observations = [o for camera in self.cameras.values() for o in camera.judge.take_observations()]
-        observations.sort(key=lambda o: o.time_s)
+    def observe(self, observations: Iterable[Observation]) -> list[LineDecision]:
+        """Hand the judge the cameras' observations, in the shared clock's order (call after each
+        frame); the decisions that settles."""
         return self._decisions(self.judge.observe(observations))
 
     def finish(self) -> list[LineDecision]:
         """The streams have ended: settle what is pending."""
-        return self.take() + self._decisions(self.judge.finish())
+        return self._decisions(self.judge.finish())
 
     def _decisions(self, calls: list[FusedCall]) -> list[LineDecision]:
         return [decision for decision in map(self._decision, calls) if decision is not None]

@@ -141,6 +141,26 @@ def test_a_ball_back_off_the_post_into_the_field_is_a_no_goal():
     assert abs(calls[0].margin_m - (0.06 - GOAL.ball_radius_m)) < 0.003
 
 
+def _impact(apex_margin_m: float, apex_s: float):
+    """A ball driven at 50 km/h into something just behind (or before) the line and bouncing back
+    at 60 % of its speed: its deepest point falls between frames at 250 frames/s."""
+    apex_y = GOAL.ball_radius_m + apex_margin_m
+    return lambda t: np.array([-1.0, apex_y - (13.9 * (apex_s - t) if t < apex_s else 8.3 * (t - apex_s)), 0.11])
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.4, 0.8])
+def test_an_impact_whole_ball_over_only_between_frames_is_a_goal(phase):
+    calls = _judged(_seen(_impact(0.02, 0.3 + phase / 250), fps=250.0), fps=250.0)
+    assert [(c.kind, c.evidence) for c in calls] == [("goal", "impact")]
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.4, 0.8])
+def test_an_impact_short_of_the_line_is_a_no_goal_read_at_its_apex(phase):
+    calls = _judged(_seen(_impact(-0.01, 0.3 + phase / 250), fps=250.0), fps=250.0)
+    assert [c.kind for c in calls] == ["no_goal"]
+    assert calls[0].margin_m < 0
+
+
 def test_a_ball_first_seen_already_over_the_line_is_not_a_goal():
     observations = [o for o in _seen(_shot(1.0, 0.5)) if o.time_s > 0.35]  # hidden until it was over
     assert [c.kind for c in _judged(observations)] == []

@@ -78,7 +78,7 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
         judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps,
                                                judging=camera.config.goal not in fused_ends,
                                                clock=camera.match_clock_s)
-    fused = {end: _fused_goal(play, [c for c in cameras if c.config.goal == end], judges) for end in fused_ends}
+    fused = {end: _fused_goal(play, [c for c in cameras if c.config.goal == end]) for end in fused_ends}
     decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in cameras}
     board = Scoreboard(play.scenario.match.home, play.scenario.match.away)
 
@@ -103,8 +103,8 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
                 pace.wait_for(clock)
             emit(camera, judges[camera.camera_id].process(frame_index, camera.render_frame(frame_index)))
             goal = fused.get(camera.config.goal)
-            if goal is not None:
-                emit(play.camera(goal.reporter.camera_id), goal.take())
+            if goal is not None:  # frames come in match-clock order: so do their observations
+                emit(play.camera(goal.reporter.camera_id), goal.observe(judges[camera.camera_id].take_observations()))
             bar.update()
     for camera in cameras:
         emit(camera, judges[camera.camera_id].finish())
@@ -114,11 +114,11 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
     return decisions
 
 
-def _fused_goal(play: MatchPlay, cameras: list, judges: dict[str, CameraJudge]) -> FusedGoal:
+def _fused_goal(play: MatchPlay, cameras: list) -> FusedGoal:
     """The match-level judge of one goal's cameras (fused_goal.py)."""
     geometry = play.scenario.geometry
-    return FusedGoal([FusedCamera(c.camera_id, c.pinhole, c.fps, judges[c.camera_id], c.frame_at, c.stream_time_s,
-                                  c.config.in_line_plane) for c in cameras],
+    return FusedGoal([FusedCamera(c.camera_id, c.pinhole, c.fps, c.frame_at, c.stream_time_s, c.config.in_line_plane)
+                      for c in cameras],
                      GoalGeometry(geometry.goal_width_m, geometry.goal_height_m, geometry.ball_diameter_m / 2))
 
 

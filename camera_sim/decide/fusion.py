@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -55,6 +55,12 @@ BEND_SIGMAS = 3.0
 """Two sides of a window whose paths meet farther apart than 3 joint standard errors bend."""
 PLATEAU_SIGMAS = 2.0
 """A no-goal's depth is the mean of the fixes within 2 standard errors of the deepest."""
+APEX_SAMPLES = 41
+"""An impact's apex is found on a grid of 41 moments between two frames (then interpolated)."""
+IMPACT_MIN_CHI2 = 16.0
+"""Two straight paths meeting (an impact) must fit a window's sightings better than one smooth
+path by 16 in chi-square (4 standard errors' worth; the two paths' 3 extra parameters a side
+buy about 3 by chance) before their meeting point counts."""
 RECENT_FIXES = 512
 """Fixes kept for pictures and checks (2 s at 250 frames/s): memory stays flat over a match."""
 LEAVE_MARGIN_M = 0.05
@@ -75,6 +81,19 @@ class GoalGeometry:
 
 
 @dataclass(frozen=True)
+class Apex:
+    """The deepest point of an impact: where the approach's and the rebound's paths meet."""
+
+    time_s: float
+    position_m: np.ndarray
+    """(3,) goal frame, m."""
+    covariance_m2: np.ndarray
+    """(3, 3) m^2."""
+    approach: PathFit
+    """The path before it (where the ball crossed)."""
+
+
+@dataclass(frozen=True)
 class BallFix:
     """The ball's centre at one moment, fused from the cameras that saw it then."""
 
@@ -84,6 +103,9 @@ class BallFix:
     covariance_m2: np.ndarray
     """(3, 3) m^2."""
     path: PathFit
+    apex: Apex | None = None
+    """Where the paths either side of this moment meet, when they bend there towards the goal
+    and back (an impact: the net, a keeper, a post): the ball's deepest point between frames."""
 
     @property
     def cameras(self) -> tuple[str, ...]:
@@ -199,12 +221,34 @@ class FusionJudge:
         # side is straight).
         sides = [fit_path([o for o in near if keep(o.time_s - t_s)], self.cameras, t_s, PATH_ORDER)
                  for keep in (lambda dt: dt <= 0, lambda dt: dt >= 0)]
-        sides = [side for side in sides if side is not None]
-        if path is None or path.rms_sigmas > MAX_RMS_SIGMAS or any(_disagree(path, side, t_s) for side in sides):
-            path = min(sides, key=lambda side: side.rms_sigmas) if sides else None
+        found = [side for side in sides if side is not None]
+        whole = path
+        if path is None or path.rms_sigmas > MAX_RMS_SIGMAS or any(_disagree(path, side, t_s) for side in found):
+            path = min(found, key=lambda side: side.rms_sigmas) if found else None
         if path is None:
             return None
-        return BallFix(t_s, path.position_at(t_s), path.covariance_at(t_s), path)
+        return BallFix(t_s, path.position_at(t_s), path.covariance_at(t_s), path, self._impact(near, whole))
+
+    def _impact(self, near: list[Observation], whole: PathFit | None) -> Apex | None:
+        """An impact within the window: the ball going in on one straight path and coming back
+        out on another, split between two of its moments, fitting the sightings clearly better
+        (by IMPACT_MIN_CHI2) than one smooth path through them all; its apex where they meet."""
+        if whole is None:
+            return None
+        times = sorted({o.time_s for o in near})
+        best: tuple[float, Apex] | None = None
+        for k in range(1, len(times) - 2):  # at least two moments each side
+            left = fit_path([o for o in near if o.time_s <= times[k]], self.cameras, times[k], 1)
+            right = fit_path([o for o in near if o.time_s > times[k]], self.cameras, times[k + 1], 1)
+            if left is None or right is None:
+                continue
+            apex = _apex(left, right, times[k], times[k + 1])
+            chi2 = _chi2(left) + _chi2(right)
+            if apex is not None and (best is None or chi2 < best[0]):
+                best = (chi2, apex)
+        if best is None or _chi2(whole) - best[0] < IMPACT_MIN_CHI2:
+            return None
+        return best[1]
 
     def _judge(self, fix: BallFix) -> list[FusedCall]:
         radius = self.goal.ball_radius_m
@@ -223,6 +267,11 @@ class FusionJudge:
             self._called = True
             call = self._crossing_call()
             return [] if call is None else [call]
+        apex = fix.apex
+        if self._engaged and not self._called and apex is not None and (
+                margin_m(float(apex.position_m[1]), radius) > OVER_SIGMAS * math.sqrt(apex.covariance_m2[1, 1])):
+            self._called = True
+            return [self._impact_call(fix)]
         return []
 
     def _lost(self) -> list[FusedCall]:
@@ -244,10 +293,27 @@ class FusionJudge:
         # A ball at rest on the line shows its depth in many fixes: the deepest of them is the
         # noisiest, not the truest. Those within PLATEAU_SIGMAS of it are averaged.
         plateau = [f.margin(radius) for f in self._approach if f.margin(radius) >= margin - PLATEAU_SIGMAS * sigma]
-        margin = float(np.mean(plateau))
-        return FusedCall("no_goal", deepest.time_s, margin, sigma, tuple(map(float, deepest.position_m)),
-                         deepest.cameras, round(_normal_cdf(-margin / sigma), 4), "triangulated",
-                         self._approach[-1].time_s)
+        margin, when, position, evidence = float(np.mean(plateau)), deepest.time_s, deepest.position_m, "triangulated"
+        # An impact comes deepest between frames: its apex, when deeper than any fix, is the depth.
+        apexes = [f.apex for f in self._approach if f.apex is not None]
+        if apexes:
+            apex = max(apexes, key=lambda a: a.position_m[1])
+            if margin_m(float(apex.position_m[1]), radius) > margin:
+                margin, sigma = margin_m(float(apex.position_m[1]), radius), math.sqrt(apex.covariance_m2[1, 1])
+                when, position, evidence = apex.time_s, apex.position_m, "impact"
+        return FusedCall("no_goal", when, margin, sigma, tuple(map(float, position)), deepest.cameras,
+                         round(_normal_cdf(-margin / sigma), 4), evidence, self._approach[-1].time_s)
+
+    def _impact_call(self, fix: BallFix) -> FusedCall:
+        """The call for an impact whose deepest point, between frames, had the whole ball over:
+        the approach's path places the crossing (it alone was measured going in)."""
+        radius = self.goal.ball_radius_m
+        apex = fix.apex
+        approach = apex.approach
+        t_cross = _time_at_depth(approach, apex.time_s, radius)
+        return self._call_at(apex.time_s, margin_m(float(apex.position_m[1]), radius),
+                             math.sqrt(apex.covariance_m2[1, 1]), apex.position_m, fix.cameras, "impact",
+                             fix.time_s, t_cross, approach)
 
     def _crossing_call(self) -> FusedCall | None:
         """The call for a confirmed run of fixes wholly over: where the centre crossed decides."""
@@ -261,25 +327,67 @@ class FusionJudge:
         m_a, m_b = a.margin(radius), b.margin(radius)
         share = 0.0 if m_b <= m_a else min(1.0, max(0.0, -m_a / (m_b - m_a)))
         t_cross = a.time_s + share * (b.time_s - a.time_s)
-        # The crossing point from the path of the fix nearest it (it spans the moment).
+        # The crossing point from the path of the fix nearest it (it spans the moment). The
+        # decisive moment is the first fix measured over, though perhaps not yet by
+        # OVER_SIGMAS (CONTRACT: the first frame in which the whole ball is over); the run that
+        # confirmed the crossing makes the call sure.
         nearest = a if share < 0.5 else b
-        point = nearest.path.position_at(t_cross)
-        covariance = nearest.path.covariance_at(t_cross)
+        call = self._call_at(b.time_s, b.margin(radius), b.margin_sigma_m, b.position_m, b.cameras, "triangulated",
+                             last.time_s, t_cross, nearest.path)
+        sure = round(_normal_cdf(first.margin(radius) / first.margin_sigma_m), 4)
+        return call if call.kind == "no_goal" and call.reason == "mouth_uncertain" else replace(call, confidence=sure)
+
+    def _call_at(self, time_s: float, margin: float, sigma: float, position_m: np.ndarray, cameras: tuple[str, ...],
+                 evidence: str, decided_time_s: float, t_cross: float, crossing_path: PathFit) -> FusedCall:
+        """A crossing's call: a goal when `crossing_path` puts the centre between the posts and
+        under the bar at t_cross all round its MOUTH_SIGMAS box, else a no-goal with the reason."""
+        point = crossing_path.position_at(t_cross)
+        covariance = crossing_path.covariance_at(t_cross)
         sigma_x, sigma_z = math.sqrt(covariance[0, 0]), math.sqrt(covariance[2, 2])
         verdict = mouth_verdict((point[0] - MOUTH_SIGMAS * sigma_x, point[0] + MOUTH_SIGMAS * sigma_x),
                                 (point[2] - MOUTH_SIGMAS * sigma_z, point[2] + MOUTH_SIGMAS * sigma_z),
                                 self.goal.goal_width_m, self.goal.goal_height_m)
-        # The decisive moment is the first fix measured over, though perhaps not yet by
-        # OVER_SIGMAS (CONTRACT: the first frame in which the whole ball is over); the run that
-        # confirmed the crossing makes the call sure.
-        margin, sigma = b.margin(radius), b.margin_sigma_m
-        sure = _normal_cdf(first.margin(radius) / first.margin_sigma_m)
-        common = dict(time_s=b.time_s, margin_m=margin, margin_sigma_m=sigma,
-                      position_m=tuple(map(float, b.position_m)), cameras=b.cameras,
-                      evidence="triangulated", decided_time_s=last.time_s, crossing_time_s=t_cross,
+        sure = round(_normal_cdf(margin / sigma), 4)
+        common = dict(time_s=time_s, margin_m=margin, margin_sigma_m=sigma, position_m=tuple(map(float, position_m)),
+                      cameras=cameras, evidence=evidence, decided_time_s=decided_time_s, crossing_time_s=t_cross,
                       crossing_m=(float(point[0]), float(point[2])), crossing_sigma_m=(sigma_x, sigma_z))
         if verdict == "in_mouth":
-            return FusedCall("goal", confidence=round(sure, 4), in_mouth=True, **common)
-        confidence = round(sure, 4) if verdict == "outside_mouth" else 0.5
+            return FusedCall("goal", confidence=sure, in_mouth=True, **common)
+        confidence = sure if verdict == "outside_mouth" else 0.5
         return FusedCall("no_goal", confidence=confidence, in_mouth=False if verdict == "outside_mouth" else None,
                          reason=verdict, **common)
+
+
+def _chi2(path: PathFit) -> float:
+    """The sum of a fit's squared residuals in stated errors (two per sighting)."""
+    return path.rms_sigmas**2 * 2 * path.sightings
+
+
+def _apex(left: PathFit, right: PathFit, start_s: float, end_s: float) -> Apex | None:
+    """Where the path before `start_s` and the one after `end_s` meet in depth between those
+    moments, when the first goes into the goal and the second comes back out; None otherwise."""
+    times = np.linspace(start_s, end_s, APEX_SAMPLES)
+    gap = np.array([left.position_at(t)[1] - right.position_at(t)[1] for t in times])
+    rising = np.flatnonzero((gap[:-1] < 0) & (gap[1:] >= 0))
+    if len(rising) == 0:
+        return None
+    k = int(rising[0])
+    t_apex = float(times[k] + (times[k + 1] - times[k]) * -gap[k] / (gap[k + 1] - gap[k]))
+    if left.velocity_at(t_apex)[1] <= 0 or right.velocity_at(t_apex)[1] >= 0:
+        return None
+    position = (left.position_at(t_apex) + right.position_at(t_apex)) / 2
+    # Each side alone reaches the apex; their mean is no surer than the less sure one.
+    covariance = np.maximum(left.covariance_at(t_apex), right.covariance_at(t_apex))
+    return Apex(t_apex, position, covariance, left)
+
+
+def _time_at_depth(path: PathFit, until_s: float, ball_radius_m: float) -> float:
+    """The last moment before until_s at which `path` brings the whole ball to the line (its
+    centre a radius past the goal-side edge), found on a grid of APEX_SAMPLES within a frame."""
+    times = np.linspace(until_s - path.time_scale_s, until_s, APEX_SAMPLES)
+    depth = np.array([margin_m(float(path.position_at(t)[1]), ball_radius_m) for t in times])
+    below = np.flatnonzero(depth <= 0)
+    if len(below) == 0 or below[-1] == len(times) - 1:
+        return until_s
+    k = int(below[-1])
+    return float(times[k] + (times[k + 1] - times[k]) * -depth[k] / (depth[k + 1] - depth[k]))
