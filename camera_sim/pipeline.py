@@ -255,6 +255,7 @@ class CameraJudge:
         self.judging = judging
         self.clock = clock or (lambda frame_index: frame_index / fps)
         self.observations: list[Observation] = []
+        self._frame_sightings: list[tuple[_Watch, Observation]] = []
         """When not judging: the ball's image centre in every frame it was measured, for the
         match-level judge (taken away by the caller: see take_observations)."""
         self.ball_radius_m = calibration.ball_diameter_m / 2
@@ -312,6 +313,7 @@ class CameraJudge:
                 watch.learn_colour(self.detector.chromaticity(frame, found, alignment))
                 self.watches.append(watch)
                 decisions += self._observe(watch, frame_index, found, alignment)
+        self._observe_the_ball()
         return decisions
 
     def _observe(self, watch: _Watch, frame_index: int, found: BallMeasurement,
@@ -324,14 +326,24 @@ class CameraJudge:
         if not found.radius_held and not found.partial_rim and self._wholly_in_frame(found, alignment):
             watch.sightings.append(_Sighting(frame_index, centre, found.radius_px))
         if not self.judging and watch.rim_seen:
-            self.observations.append(Observation(self.camera_id, self.clock(frame_index), frame_index, centre,
-                                                 _centre_sigma_px(found), None if found.radius_held else found.radius_px))
+            self._frame_sightings.append((watch, Observation(
+                self.camera_id, self.clock(frame_index), frame_index, centre, _centre_sigma_px(found),
+                None if found.radius_held else found.radius_px)))
         if not self.judging:
             return []
         distance = self.goal_line.signed_distance_px(centre)
         calls = watch.judge.observe(frame_index, distance, found.radius_px, found.radius_held, centre_px=centre,
                                     partial_rim=found.partial_rim)
         return self._decisions(watch, calls)
+
+    def _observe_the_ball(self) -> None:
+        """Of this frame's sightings, hand on only the match ball's: the one seen whole as a ball
+        and followed longest (a spare ball beside the pitch is another watch's)."""
+        if self._frame_sightings:
+            watch, observation = max(self._frame_sightings,
+                                     key=lambda wo: (wo[0].seen_whole, wo[0].track.measured_frames))
+            self.observations.append(observation)
+            self._frame_sightings = []
 
     def take_observations(self) -> list[Observation]:
         """The observations made since the last call, in frame order."""

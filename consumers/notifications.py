@@ -27,6 +27,9 @@ def _teams(data: dict, fallback: str) -> str:
 
 def _where(data: dict) -> str:
     clock = f"{data['match_clock']}  " if "match_clock" in data else ""
+    cameras = data.get("cameras")
+    if isinstance(cameras, list) and len(cameras) > 1:  # fused in 3D: camera_id only gives the frame
+        return f"{clock}{len(cameras)} cameras in 3D, frame {data['frame']} of {data['camera_id']}"
     return f"{clock}camera {data['camera_id']}, frame {data['frame']}"
 
 
@@ -40,6 +43,8 @@ def _evidence(data: dict) -> str:
         parts.append(f"hidden {hidden} frames, from the track either side")
     elif data.get("evidence") == "partly_hidden" and isinstance(hidden, int):
         parts.append(f"ball hidden for {hidden} frames near the line")
+    elif data.get("evidence") == "impact":
+        parts.append("deepest between frames, where the paths in and out meet")
     elif data.get("evidence") == "lost_at_line":
         parts.append("ball lost from view at the line, not seen coming back out")
     return f"  ({'; '.join(parts)})" if parts else ""

@@ -207,6 +207,28 @@ def test_scenario_camera_resolution_not_a_pair(tmp_path):
     assert_bad_input(run_cli("run", path, "--no-publish"), path, "cameras[0].resolution_px:")
 
 
+def test_scenario_camera_placed_two_ways(tmp_path):
+    def both(document: dict) -> None:
+        document["cameras"][0].update(position_m=[10.0, -10.0, 8.0], distance_m=16.0)
+
+    path = write_scenario(tmp_path, both)
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "cameras[0]", "either position_m or")
+
+
+def test_scenario_camera_lens_distortion_out_of_range(tmp_path):
+    path = write_scenario(tmp_path, set_in(("cameras", 0, "distortion"), [3.0, 0.0, 0.0, 0.0]))
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "cameras[0].distortion:")
+
+
+def test_scenario_camera_in_the_stand_that_cannot_see_the_mouth(tmp_path):
+    def looking_away(document: dict) -> None:
+        document["cameras"].append({"id": "stand", "goal": "north", "position_m": [14.0, -12.0, 10.0],
+                                    "look_at_m": [30.0, -12.0, 10.0]})
+
+    path = write_scenario(tmp_path, looking_away)
+    assert_bad_input(run_cli("run", path, "--no-publish"), path, "cameras[1].position_m", "cannot see the whole goal mouth")
+
+
 # --- run: bad input is reported before any broker is tried -------------------------------------
 
 

@@ -39,6 +39,14 @@ def test_a_goal_seen_only_either_side_of_a_player_says_how_sure_and_how_it_was_s
     assert "(99.9% sure; hidden 12 frames, from the track either side)" in line
 
 
+def test_a_goal_fused_from_several_cameras_says_so_and_how_an_impact_was_read():
+    fused = GOAL | {"data": GOAL["data"] | {"cameras": ["gl-left", "north-gl", "stand-left"], "evidence": "impact",
+                                             "confidence": 0.9999}}
+    _, line = notification(parse_event(body(fused)))
+    assert "3 cameras in 3D, frame 554 of north-gl" in line
+    assert "deepest between frames, where the paths in and out meet" in line
+
+
 def test_an_event_from_a_clip_without_teams_still_reads_well():
     data = {key: GOAL["data"][key] for key in ("match_id", "camera_id", "frame", "video_time_s", "margin_m")}
     _, line = notification(parse_event(body(GOAL | {"data": data})))

@@ -185,8 +185,14 @@ def render(scenario_path: Path, out_dir: Path) -> int:
                 writer.write(frame)
                 bar.update()
         writer.release()
-        comment = f"Camera {camera.camera_id} of {scenario_path.name}: goal line plane seen as the line below."
-        write_calibration(camera.calibration(play.ball_diameter_m), out_dir / f"{camera.camera_id}.calib.yaml", comment)
+        if camera.config.in_line_plane:
+            comment = f"Camera {camera.camera_id} of {scenario_path.name}: goal line plane seen as the line below."
+            write_calibration(camera.calibration(play.ball_diameter_m), out_dir / f"{camera.camera_id}.calib.yaml",
+                              comment)
+        else:  # a clip calibration describes a camera in the line's plane, which judges alone
+            console.print(f"note: camera {camera.camera_id} stands off the goal line's plane: its clip has no "
+                          "calibration (it cannot judge alone; `video` does not read several cameras' clips yet)",
+                          highlight=False)
         truth["cameras"][camera.camera_id] = [
             asdict(call) | {"label": scenario.timeline[call.incident_index].label,
                             "crossings_s": [c.time_s for c in play.truths[call.incident_index].crossings],

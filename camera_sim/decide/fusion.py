@@ -7,8 +7,10 @@ centre in 3D (`triangulate.fit_path`), a *fix* with its covariance, and follows 
   OVER_SIGMAS of their own uncertainty, and the ball crossed between the posts and under the
   bar (`law10.mouth_verdict` on the crossing point's 3-sigma box); crossed outside the mouth or
   too near a post or the bar to tell, it is a no-goal with that reason;
+- a goal too when an impact (the ball going in on one straight path and out on another) had
+  the whole ball over at its apex, between frames, by OVER_SIGMAS (evidence "impact");
 - a no-goal when a ball that had some of itself past the line's goal-side edge goes back into
-  the field, or is lost, without such a crossing, decided at its deepest fix;
+  the field, or is lost, without such a crossing, decided at its deepest fix or apex;
 - one call per crossing: after a call the judge waits for the ball to leave the line.
 
 A ball first seen already over the line (no fix on the field side since it was last lost) is
@@ -39,8 +41,7 @@ MOUTH_SIGMAS = 3.0
 """The crossing point's box reaches 3 standard errors each way before it is called in or out."""
 WINDOW_FRAMES = 2.5
 """Each camera lends the fix at time T its sightings within 2.5 of its frame periods of T: at
-least two either side, enough for the quadratic path (a bounce within them shows in the
-residuals and drops the fit to the nearest sightings)."""
+least two either side, enough for the quadratic path (a bend within them: see _fix)."""
 PATH_ORDER = 2
 """Constant acceleration over a few frames: gravity and drag in flight, friction on the ground."""
 MAX_RMS_SIGMAS = 2.0

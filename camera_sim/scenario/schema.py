@@ -362,12 +362,30 @@ class Scenario(_Strict):
             if camera.id in seen:
                 found.append((f"cameras[{index}].id", f"'{camera.id}' is already the id of cameras[{seen[camera.id]}]"))
             seen.setdefault(camera.id, index)
+            if not camera.in_line_plane and not self._sees_the_mouth(camera):
+                found.append((f"cameras[{index}].position_m", "the camera cannot see the whole goal mouth "
+                              "(posts' feet and crossbar ends) from there with that look_at_m and field of view"))
         for goal in ("north", "south"):
             windows = sorted((i.at_s, i.at_s + duration_of(i), n) for n, i in enumerate(self.timeline) if i.goal == goal)
             for (_, end_a, first), (start_b, _, second) in zip(windows, windows[1:]):
                 if start_b < end_a:
                     found.append((f"timeline[{second}].at", f"starts before timeline[{first}] at the same goal has ended"))
         return found
+
+
+    def _sees_the_mouth(self, camera: Camera) -> bool:
+        """The goal mouth's four corners lie in front of the camera and inside its picture."""
+        from camera_sim.camera.pinhole import goal_line_camera  # the camera model needs this schema
+
+        pinhole = goal_line_camera(camera)
+        half, height = self.geometry.goal_width_m / 2, self.geometry.goal_height_m
+        corners = [(-half, 0.0, 0.0), (half, 0.0, 0.0), (-half, 0.0, height), (half, 0.0, height)]
+        depth = [(pinhole.R @ corner + pinhole.t)[2] for corner in corners]
+        if min(depth) <= 0:
+            return False
+        pixels = pinhole.project(corners)
+        width, tall = camera.resolution_px
+        return bool(((pixels >= 0) & (pixels <= (width - 1, tall - 1))).all())
 
 
 def duration_of(incident: Shot | Path) -> float:
