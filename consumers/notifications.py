@@ -8,6 +8,7 @@ CENTIMETRE_M = 0.01
 MOUTH_REASONS = {
     "outside_mouth": "the whole ball crossed the line, but wide of the posts or over the bar",
     "mouth_uncertain": "the whole ball crossed the line too near a post or the bar to tell whether it was in",
+    "line_uncertain": "the ball was measured over the line, but never surely wholly over",
 }
 """What a no-goal's data.reason means to a person (Law 10: between the posts and under the bar)."""
 

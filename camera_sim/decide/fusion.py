@@ -144,7 +144,9 @@ class FusedCall:
     crossing_m: tuple[float, float] | None = None
     crossing_sigma_m: tuple[float, float] | None = None
     in_mouth: bool | None = None
-    reason: MouthVerdict | None = None
+    reason: MouthVerdict | Literal["line_uncertain"] | None = None
+    """Why a no-goal although the ball was measured wholly over: crossed outside the mouth, too
+    near a post or the bar to tell, or over the line only within its uncertainty (line_uncertain)."""
 
 
 def _disagree(first: PathFit, second: PathFit, t_s: float) -> bool:
@@ -302,8 +304,10 @@ class FusionJudge:
             if margin_m(float(apex.position_m[1]), radius) > margin:
                 margin, sigma = margin_m(float(apex.position_m[1]), radius), math.sqrt(apex.covariance_m2[1, 1])
                 when, position, evidence = apex.time_s, apex.position_m, "impact"
+        # Measured over, but never surely (too few cameras, too far): no goal, and it says why.
+        reason = "line_uncertain" if margin > 0 else None
         return FusedCall("no_goal", when, margin, sigma, tuple(map(float, position)), deepest.cameras,
-                         round(_normal_cdf(-margin / sigma), 4), evidence, self._approach[-1].time_s)
+                         round(_normal_cdf(-margin / sigma), 4), evidence, self._approach[-1].time_s, reason=reason)
 
     def _impact_call(self, fix: BallFix) -> FusedCall:
         """The call for an impact whose deepest point, between frames, had the whole ball over:
