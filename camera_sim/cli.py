@@ -53,9 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("scenario", type=Path)
     render.add_argument("--out", type=Path, required=True)
 
-    video = sub.add_parser("video", help="judge a recorded clip")
-    video.add_argument("clip", type=Path)
+    video = sub.add_parser("video", help="judge a recorded clip, or one goal's synchronised clips (--rig)")
+    video.add_argument("clip", type=Path, nargs="?", help="the clip (not with --rig)")
     video.add_argument("--calib", type=Path, help="calibration YAML (default: CLIP with .calib.yaml)")
+    video.add_argument("--rig", type=Path, help="rig YAML: several cameras' clips and models, fused in 3D")
     video.add_argument("--match-id", help="match id for the events (default: the clip's name)")
     add_event_options(video)
     return parser
@@ -106,7 +107,12 @@ def _non_negative(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status of CONTRACT section 1 (0, 2 bad input, 3 broker)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "video" and (args.clip is None) == (args.rig is None):
+        parser.error("video: give a CLIP or --rig RIG.yaml (one of them)")
+    if args.command == "video" and args.rig is not None and args.calib is not None:
+        parser.error("video: --calib is for one clip; a rig holds its cameras' calibrations")
     try:
         # Each command's module is imported when it is chosen: `video` then never loads the
         # physics, renderer and scenario schema (about 0.15 s of its start-up).
@@ -116,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                 return scenario.render(args.scenario, args.out)
             return scenario.run(args.scenario, lambda match_id: _outputs(args, match_id), realtime=args.realtime,
                                 seed=args.seed, pictures_dir=_pictures_dir(args))
+        if args.rig is not None:
+            from camera_sim.commands import rig_video
+            return rig_video.video_rig(args.rig, args.match_id, lambda match_id: _outputs(args, match_id),
+                                       pictures_dir=_pictures_dir(args))
         from camera_sim.commands import video
         return video.video(args.clip, args.calib, args.match_id, lambda match_id: _outputs(args, match_id),
                            pictures_dir=_pictures_dir(args))

@@ -53,6 +53,10 @@ class FusedGoal:
         frame); the decisions that settles."""
         return self._decisions(self.judge.observe(observations))
 
+    def cut(self) -> list[LineDecision]:
+        """Every clip jumps to another moment here: settle what is pending (FusionJudge.cut)."""
+        return self._decisions(self.judge.cut())
+
     def finish(self) -> list[LineDecision]:
         """The streams have ended: settle what is pending."""
         return self._decisions(self.judge.finish())

@@ -7,9 +7,14 @@ whole chain on rendered frames in test_scenarios.py (the seven-camera scenarios)
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from camera_sim.camera.pinhole import PinholeCamera
 from camera_sim.commands.scenario import play_scenario
@@ -19,6 +24,9 @@ from camera_sim.decide.triangulate import fit_path
 from camera_sim.matchplay import MatchPlay
 from camera_sim.outputs import EventOutputs
 from camera_sim.scenario.schema import Scenario
+from camera_sim.truth_check import FRAME_TOLERANCE
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GOAL = GoalGeometry(goal_width_m=7.32, goal_height_m=2.44, ball_radius_m=0.11)
 CAMERAS = {
@@ -166,8 +174,10 @@ def test_a_ball_first_seen_already_over_the_line_is_not_a_goal():
     assert [c.kind for c in _judged(observations)] == []
 
 
-def test_run_fuses_cameras_off_the_line_plane_into_one_call_per_crossing():
-    scenario = Scenario.model_validate({
+def _fused_scenario() -> dict:
+    """Three small cameras on the north goal (one in the line's plane, two in the stands): a low
+    drive inside the far post, then a drive 0.7 m wide of it."""
+    return {
         "name": "fused", "seed": 4,
         "match": {"id": "fused", "home": "A", "away": "B", "kick_off": "2026-01-01T15:00:00Z"},
         "cameras": [
@@ -183,14 +193,75 @@ def test_run_fuses_cameras_off_the_line_plane_into_one_call_per_crossing():
             {"at": "20:00", "kind": "shot", "goal": "north", "from_m": [-2.0, -16.0, 0.11], "speed_mps": 24,
              "aim_m": [-4.47, 1.0, 0.5], "duration_s": 1.2},
         ],
-    })
-    play = MatchPlay.of(scenario)
+    }
+
+
+@pytest.fixture(scope="module")
+def fused_run():
+    play = MatchPlay.of(Scenario.model_validate(_fused_scenario()))
     outputs = EventOutputs(None, None, stdout=io.StringIO())
-    decisions = play_scenario(play, outputs)
+    return play_scenario(play, outputs), outputs.events
+
+
+@pytest.fixture(scope="module")
+def fused_render(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fused")
+    scenario = out / "fused.yaml"
+    scenario.write_text(yaml.safe_dump(_fused_scenario()), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "camera_sim", "render", str(scenario), "--out", str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+    return out
+
+
+def test_run_fuses_cameras_off_the_line_plane_into_one_call_per_crossing(fused_run):
+    decisions, events = fused_run
     assert decisions["stand"] == [] and decisions["roof"] == []  # they only observe
     assert [(d.kind, d.reason, d.camera_id) for d in decisions["line"]] == [
         ("goal", None, "line"), ("no_goal", "outside_mouth", "line")]
     assert all({"line", "stand"} <= set(d.cameras) <= {"line", "stand", "roof"} for d in decisions["line"])
-    goal = next(e for e in outputs.events if e["type"] == "goalline.goal")["data"]
+    goal = next(e for e in events if e["type"] == "goalline.goal")["data"]
     assert goal["cameras"] == list(decisions["line"][0].cameras) and goal["in_mouth"] is True
     assert set(goal["position_m"]) == {"x", "y", "z"} and goal["margin_sigma_m"] > 0
+
+
+def test_render_writes_a_rig_and_video_of_it_gives_the_calls_run_gave(fused_render, fused_run, tmp_path):
+    rig = yaml.safe_load((fused_render / "rig-north.yaml").read_text())
+    assert [camera["id"] for camera in rig["cameras"]] == ["line", "stand", "roof"]
+    assert not (fused_render / "stand.calib.yaml").exists()  # off the line's plane: no single-clip calibration
+    events_out = tmp_path / "rig.jsonl"
+    result = subprocess.run([sys.executable, "-m", "camera_sim", "video", "--rig", str(fused_render / "rig-north.yaml"),
+                             "--no-publish", "--no-pictures", "--events-out", str(events_out)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    from_video = [json.loads(line)["data"] for line in events_out.read_text().splitlines()]
+    from_run = fused_run[0]["line"]
+    assert [(d["camera_id"], d.get("reason"), d["in_mouth"]) for d in from_video] == [
+        (d.camera_id, d.reason, d.in_mouth) for d in from_run]
+    for ours, theirs in zip(from_video, from_run):
+        assert abs(ours["frame"] - theirs.frame_index) <= FRAME_TOLERANCE
+        assert abs(ours["margin_m"] - theirs.margin_m) <= 0.015  # the clips are MPEG-4 compressed
+
+
+def _bad_rig(fused_render: Path, tmp_path: Path, change) -> Path:
+    rig = yaml.safe_load((fused_render / "rig-north.yaml").read_text())
+    for camera in rig["cameras"]:
+        camera["clip"] = str(fused_render / camera["clip"])
+    change(rig)
+    path = tmp_path / "rig.yaml"
+    path.write_text(yaml.safe_dump(rig), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, field, words", [
+    (lambda rig: rig["cameras"][1]["R"][0].__setitem__(0, 2.0), "cameras[1].R", "is not a rotation"),
+    (lambda rig: rig["cameras"][2].__setitem__("clip", "nowhere.mp4"), "cameras[2].clip", "no such file"),
+    (lambda rig: rig["cameras"][1].__setitem__("t", [0.0, 0.0, -30.0]), "cameras[1]", "cannot see the whole goal mouth"),
+    (lambda rig: rig.__setitem__("cameras", rig["cameras"][:1]), "cameras", "at least 2"),
+], ids=["not-a-rotation", "clip-missing", "mouth-not-in-view", "one-camera"])
+def test_a_bad_rig_is_one_line_naming_the_field(fused_render, tmp_path, change, field, words):
+    path = _bad_rig(fused_render, tmp_path, change)
+    result = subprocess.run([sys.executable, "-m", "camera_sim", "video", "--rig", str(path), "--no-publish"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and field in lines[0] and words in lines[0], result.stderr

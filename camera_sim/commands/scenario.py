@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import cv2
+import yaml
 
 from broker.events import cloud_event
 from camera_sim.commands.picture import attach_picture
@@ -28,6 +29,7 @@ from camera_sim.scenario.loader import load_scenario
 from camera_sim.scenario.schema import Scenario
 from camera_sim.scoreboard import Scoreboard
 from camera_sim.sources.calibration import write_calibration
+from camera_sim.sources.rig import RigGoal, rig_document
 from camera_sim.truth_check import summary_rows
 
 CLIP_FOURCC = "mp4v"
@@ -122,6 +124,23 @@ def _fused_goal(play: MatchPlay, cameras: list) -> FusedGoal:
                      GoalGeometry(geometry.goal_width_m, geometry.goal_height_m, geometry.ball_diameter_m / 2))
 
 
+def _write_rig(play: MatchPlay, end: str, out_dir: Path) -> None:
+    """DIR/rig-<goal>.yaml: the goal's cameras, their clips and models, for `video --rig`. Every
+    camera of a goal records the same incidents back to back, so stream time is the shared clock
+    and a cut falls where each incident's recording starts."""
+    cameras = [c for c in play.recording_cameras if c.config.goal == end]
+    geometry = play.scenario.geometry
+    first = cameras[0]
+    cuts = [round(segment.first_frame / first.fps, 6) for segment in first.segments if segment.first_frame > 0]
+    document = rig_document([(c.camera_id, f"{c.camera_id}.mp4", c.pinhole, c.fps, c.config.exposure_s)
+                             for c in cameras],
+                            RigGoal(width_m=geometry.goal_width_m, height_m=geometry.goal_height_m,
+                                    ball_diameter_m=geometry.ball_diameter_m), cuts)
+    header = f"# The {end} goal's cameras of {play.scenario.match.id}: python -m camera_sim video --rig THIS_FILE\n"
+    (out_dir / f"rig-{end}.yaml").write_text(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=None),
+                                               encoding="utf-8")
+
+
 def _note_idle_cameras(play: MatchPlay) -> None:
     """One stderr line per camera that records nothing (none of its goal's incidents)."""
     for camera_id in play.idle_camera_ids:
@@ -191,14 +210,16 @@ def render(scenario_path: Path, out_dir: Path) -> int:
                               comment)
         else:  # a clip calibration describes a camera in the line's plane, which judges alone
             console.print(f"note: camera {camera.camera_id} stands off the goal line's plane: its clip has no "
-                          "calibration (it cannot judge alone; `video` does not read several cameras' clips yet)",
-                          highlight=False)
+                          f"calibration (it cannot judge alone); judge it with its goal's other cameras: "
+                          f"video --rig {out_dir / ('rig-' + camera.config.goal + '.yaml')}", highlight=False)
         truth["cameras"][camera.camera_id] = [
             asdict(call) | {"label": scenario.timeline[call.incident_index].label,
                             "crossings_s": [c.time_s for c in play.truths[call.incident_index].crossings],
                             "deepest_margin_m": play.truths[call.incident_index].deepest_margin_m}
             for call in play.expected_calls(camera)
         ]
+    for end in sorted(play.fused_goal_ends):
+        _write_rig(play, end, out_dir)
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2), encoding="utf-8")
     console.print(f"wrote {len(play.recording_cameras)} clip(s), calibrations and truth.json to {out_dir}")
     return 0

@@ -200,6 +200,14 @@ class FusionJudge:
             calls += self._fix_at(self._times.pop(0))
         return calls + self._lost()
 
+    def cut(self) -> list[FusedCall]:
+        """The recordings jump to another moment (clips of several moments back to back): settle
+        what is pending and fuse nothing across the cut."""
+        calls = self.finish()
+        self._pending.clear()
+        self._latest_s = self._last_fix_s = -math.inf
+        return calls
+
     def _fix_at(self, t_s: float) -> list[FusedCall]:
         longest = max(self.window_s.values())
         while self._pending and self._pending[0].time_s < t_s - longest:

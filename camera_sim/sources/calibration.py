@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from camera_sim import laws
+from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, PinholeCamera
 from camera_sim.goal_mouth import MouthGeometryError, MouthView
 from camera_sim.errors import InputError
 from camera_sim.goal_line import GeometryError, GoalLine
 from camera_sim.validation import load_model
 
 PixelPoint = tuple[float, float]
+CALIBRATION_DEPTH_M = 1.0
+"""The goal-side hint point of a calibration made from a camera model is this far into the goal."""
 
 
 class GoalMouthCorners(BaseModel):
@@ -105,6 +109,40 @@ def check_mouth(calibration: Calibration, frame_size: tuple[int, int], path: str
         calibration.mouth_view(frame_size)
     except MouthGeometryError as error:
         raise InputError(path, "goal_mouth_px", str(error)) from None
+
+
+def calibration_of_camera(pinhole: PinholeCamera, in_line_plane: bool, goal_width_m: float, goal_height_m: float,
+                          ball_diameter_m: float, fps: float, exposure_s: float | None, cuts: list[int]) -> Calibration:
+    """The calibration a camera model gives: the plane y = 0 seen as a line, the mouth's corners
+    on it, the focal length; cuts: frames where a new recording starts.
+
+    A camera off that plane sees it as an area: its calibration's line is the painted line's image
+    on the ground, and it has no mouth corners (it cannot judge alone: see fused_goal.py)."""
+    half = goal_width_m / 2
+    inside = _pixel(pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 1.0 if in_line_plane else 0.0]]))[0])
+    common = dict(goal_side=inside, fps=fps, ball_diameter_m=ball_diameter_m, focal_px=round(pinhole.focal_px, 3),
+                  principal_point_px=_pixel(pinhole.K[:2, 2]), cuts=cuts, exposure_s=exposure_s)
+    if not in_line_plane:
+        ends = pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0]]))
+        return Calibration(goal_line=(_pixel(ends[0]), _pixel(ends[1])), **common)
+    a, b, c = pinhole.image_line_of_plane(GOAL_LINE_NORMAL)
+    width, height = pinhole.width_px, pinhole.height_px
+    if abs(b) > abs(a):  # more horizontal: cut the left and right borders
+        ends = [(0.0, -c / b), (width - 1.0, -(a * (width - 1.0) + c) / b)]
+    else:
+        ends = [(-c / a, 0.0), (-(b * (height - 1.0) + c) / a, height - 1.0)]
+    corners = pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0],
+                                        [-half, 0.0, goal_height_m], [half, 0.0, goal_height_m]]))
+    left_foot, right_foot, left_bar, right_bar = (_pixel(point) for point in corners)
+    return Calibration(goal_line=tuple((round(x, 3), round(y, 3)) for x, y in ends),
+                       goal_mouth_px=GoalMouthCorners(left_post_foot=left_foot, right_post_foot=right_foot,
+                                                      left_bar_end=left_bar, right_bar_end=right_bar),
+                       goal_width_m=goal_width_m, goal_height_m=goal_height_m, **common)
+
+
+def _pixel(point) -> tuple[float, float]:
+    """A pixel position as written in a calibration (a thousandth of a pixel)."""
+    return (round(float(point[0]), 3), round(float(point[1]), 3))
 
 
 def write_calibration(calibration: Calibration, path: Path, comment: str = "") -> None:

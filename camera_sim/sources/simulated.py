@@ -12,18 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from camera_sim.camera.pinhole import GOAL_LINE_NORMAL, PinholeCamera, goal_line_camera
+from camera_sim.camera.pinhole import PinholeCamera, goal_line_camera
 from camera_sim.camera.render import FrameContent, FrameRenderer, PlayerPose
 from camera_sim.camera.scene import GroundLook
 from camera_sim.physics.simulate import Trajectory, goal_frame_of
 from camera_sim.physics.turning import Turning, turning_of
 from camera_sim.scenario.schema import Camera, Conditions, Pitch, Player, Scenario, Waypoint, duration_of
-from camera_sim.sources.calibration import Calibration, GoalMouthCorners
+from camera_sim.sources.calibration import Calibration, calibration_of_camera
 
 EXPOSURE_SAMPLES = 5
 """Ball positions handed to the renderer per exposure (it thins or interpolates them)."""
-CALIBRATION_DEPTH_M = 1.0
-"""The goal-side hint point of the calibration is this far into the goal."""
 
 
 @dataclass(frozen=True)
@@ -62,49 +60,11 @@ class SimulatedCamera:
         return self._renderer
 
     def calibration(self, ball_diameter_m: float) -> Calibration:
-        """CONTRACT section 2 calibration from the camera model: the plane y = 0 seen as a line.
-
-        A camera off that plane sees it as an area: its calibration's line is the painted line's
-        image on the ground, and it has no mouth corners (it cannot judge alone: see
-        Camera.position_m)."""
-        if not self.config.in_line_plane:
-            return self._ground_line_calibration(ball_diameter_m)
-        a, b, c = self.pinhole.image_line_of_plane(GOAL_LINE_NORMAL)
-        width, height = self.pinhole.width_px, self.pinhole.height_px
-        if abs(b) > abs(a):  # more horizontal: cut the left and right borders
-            ends = [(0.0, -c / b), (width - 1.0, -(a * (width - 1.0) + c) / b)]
-        else:
-            ends = [(-c / a, 0.0), (-(b * (height - 1.0) + c) / a, height - 1.0)]
-        inside = self.pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 1.0]]))[0]
+        """CONTRACT section 2 calibration from the camera model (calibration_of_camera)."""
         geometry = self._scenario.geometry
-        half, height = geometry.goal_width_m / 2, geometry.goal_height_m
-        corners = self.pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0],
-                                                 [-half, 0.0, height], [half, 0.0, height]]))
-        left_foot, right_foot, left_bar, right_bar = (_pixel(point) for point in corners)
-        return Calibration(
-            goal_line=tuple((round(x, 3), round(y, 3)) for x, y in ends),
-            goal_side=_pixel(inside),
-            fps=self.fps,
-            ball_diameter_m=ball_diameter_m,
-            focal_px=round(self.pinhole.focal_px, 3),
-            principal_point_px=_pixel(self.pinhole.K[:2, 2]),
-            goal_mouth_px=GoalMouthCorners(left_post_foot=left_foot, right_post_foot=right_foot,
-                                           left_bar_end=left_bar, right_bar_end=right_bar),
-            goal_width_m=geometry.goal_width_m,
-            goal_height_m=geometry.goal_height_m,
-            cuts=[segment.first_frame for segment in self.segments if segment.first_frame > 0],
-            exposure_s=self.config.exposure_s,
-        )
-
-    def _ground_line_calibration(self, ball_diameter_m: float) -> Calibration:
-        half = self._scenario.geometry.goal_width_m / 2
-        ends = self.pinhole.project(np.array([[-half, 0.0, 0.0], [half, 0.0, 0.0]]))
-        inside = self.pinhole.project(np.array([[0.0, CALIBRATION_DEPTH_M, 0.0]]))[0]
-        return Calibration(goal_line=(_pixel(ends[0]), _pixel(ends[1])), goal_side=_pixel(inside), fps=self.fps,
-                           ball_diameter_m=ball_diameter_m, focal_px=round(self.pinhole.focal_px, 3),
-                           principal_point_px=_pixel(self.pinhole.K[:2, 2]),
-                           cuts=[segment.first_frame for segment in self.segments if segment.first_frame > 0],
-                           exposure_s=self.config.exposure_s)
+        return calibration_of_camera(self.pinhole, self.config.in_line_plane, geometry.goal_width_m,
+                                     geometry.goal_height_m, ball_diameter_m, self.fps, self.config.exposure_s,
+                                     [segment.first_frame for segment in self.segments if segment.first_frame > 0])
 
     def frame_time(self, frame_index: int) -> tuple[Segment, float]:
         """The segment holding a frame and the frame's time within its incident (s)."""
@@ -230,7 +190,3 @@ def _segments(scenario: Scenario, camera: Camera, trajectories: list[Trajectory]
         first += count
     return segments
 
-
-def _pixel(point) -> tuple[float, float]:
-    """A pixel position as written in a calibration (a thousandth of a pixel)."""
-    return (round(float(point[0]), 3), round(float(point[1]), 3))
