@@ -49,8 +49,8 @@ RIG = (
     {"id": "stand-left", "position_m": [-14.0, -12.0, 10.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
     {"id": "gl-left", "side": "left"},
     {"id": "stand-right", "position_m": [14.0, -12.0, 10.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
-    {"id": "roof-right", "position_m": [12.0, 18.0, 16.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
-    {"id": "roof-left", "position_m": [-12.0, 18.0, 16.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
+    {"id": "roof-right", "position_m": [10.0, 4.0, 14.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
+    {"id": "roof-left", "position_m": [-10.0, 4.0, 14.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
     {"id": "main-stand", "position_m": [0.0, -30.0, 15.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 16,
      "distortion": [-0.08, 0.02, 0.0, 0.0]},
 )

@@ -185,7 +185,7 @@ def _fused_scenario() -> dict:
             {"id": "stand", "goal": "north", "resolution_px": [640, 360], "fps": 100,
              "position_m": [14.0, -12.0, 10.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
             {"id": "roof", "goal": "north", "resolution_px": [640, 360], "fps": 100,
-             "position_m": [-12.0, 18.0, 16.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
+             "position_m": [-10.0, 4.0, 14.0], "look_at_m": [0.0, 0.0, 1.2], "fov_deg": 30},
         ],
         "timeline": [
             {"at": "10:00", "kind": "shot", "goal": "north", "from_m": [1.0, -14.0, 0.11], "speed_mps": 22,
