@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import accuracy_corpus as corpus  # noqa: E402
-from bench_accuracy import MARGIN_BAND_M, MOUTH_REASONS, Outcome, attribute, case_truth, percentile  # noqa: E402
+from bench_accuracy import MARGIN_BAND_M, Outcome, attribute, case_truth, percentile  # noqa: E402
 
 from camera_sim.decide.fusion import WINDOW_FRAMES, GoalGeometry  # noqa: E402
 from camera_sim.decide.observation import Observation  # noqa: E402
