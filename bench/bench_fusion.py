@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import accuracy_corpus as corpus  # noqa: E402
 from bench_accuracy import MARGIN_BAND_M, Outcome, attribute, case_truth, percentile  # noqa: E402
 
-from camera_sim.decide.fusion import WINDOW_FRAMES, GoalGeometry  # noqa: E402
+from camera_sim.commands.scenario import fused_goal_of  # noqa: E402
+from camera_sim.decide.fusion import WINDOW_FRAMES  # noqa: E402
 from camera_sim.decide.observation import Observation  # noqa: E402
 from camera_sim.detect.background import BACKGROUND_SAMPLES, learn_background  # noqa: E402
-from camera_sim.fused_goal import FusedCamera, FusedGoal  # noqa: E402
 from camera_sim.matchplay import MatchPlay  # noqa: E402
 from camera_sim.pipeline import CameraJudge, LineDecision  # noqa: E402
 from camera_sim.scenario.schema import Scenario  # noqa: E402
@@ -107,10 +107,7 @@ def fused_decisions(play: MatchPlay, runs: dict[str, CameraRun], count: int
     it came out (ms): the stream time the judge waited for plus the time it took (a no-goal
     waits, by definition, for the ball to leave the line)."""
     cameras = [c for c in play.cameras if c.camera_id in [r["id"] for r in RIG[:count]]]
-    geometry = play.scenario.geometry
-    goal = FusedGoal([FusedCamera(c.camera_id, c.pinhole, c.fps, c.frame_at, c.stream_time_s, c.config.in_line_plane)
-                      for c in cameras],
-                     GoalGeometry(geometry.goal_width_m, geometry.goal_height_m, geometry.ball_diameter_m / 2))
+    goal = fused_goal_of(play, cameras)
     observations = sorted((o for c in cameras for o in runs[c.camera_id].observations), key=lambda o: o.time_s)
     reporter = play.camera(goal.reporter.camera_id)
     decisions, costs, latencies, start = [], [], [], 0

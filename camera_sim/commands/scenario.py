@@ -80,7 +80,7 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
         judges[camera.camera_id] = CameraJudge(camera.camera_id, calibration, background, camera.fps,
                                                judging=camera.config.goal not in fused_ends,
                                                clock=camera.match_clock_s)
-    fused = {end: _fused_goal(play, [c for c in cameras if c.config.goal == end]) for end in fused_ends}
+    fused = {end: fused_goal_of(play, [c for c in cameras if c.config.goal == end]) for end in fused_ends}
     decisions: dict[str, list[LineDecision]] = {camera.camera_id: [] for camera in cameras}
     board = Scoreboard(play.scenario.match.home, play.scenario.match.away)
 
@@ -116,8 +116,8 @@ def play_scenario(play: MatchPlay, outputs: EventOutputs, realtime: bool = False
     return decisions
 
 
-def _fused_goal(play: MatchPlay, cameras: list) -> FusedGoal:
-    """The match-level judge of one goal's cameras (fused_goal.py)."""
+def fused_goal_of(play: MatchPlay, cameras: list) -> FusedGoal:
+    """The match-level judge of these cameras of one goal (fused_goal.py)."""
     geometry = play.scenario.geometry
     return FusedGoal([FusedCamera(c.camera_id, c.pinhole, c.fps, c.frame_at, c.stream_time_s, c.config.in_line_plane)
                       for c in cameras],
